@@ -1,0 +1,118 @@
+"""`dukan`: the commands the data team types.
+
+    dukan prepare            parse the dbt project (run once by `make setup`)
+    dukan nightly            run the whole nightly load and print what it built and found
+    dukan audit "SQL"        read-only SQL over the published warehouse
+    dukan ui                 the Dagster UI on 127.0.0.1, for lineage and run history
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from orchestration.lib.paths import DBT_PROJECT_DIR, PROJECT_ROOT, ProjectPaths
+
+# Closed network: no tool phones home, whatever its own defaults.
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    return int(args.handler(args) or 0)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dukan", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(required=True, metavar="command")
+
+    prepare = commands.add_parser("prepare", help="parse the dbt project into its manifest")
+    prepare.set_defaults(handler=_prepare)
+
+    nightly = commands.add_parser("nightly", help="run the nightly load end to end")
+    nightly.set_defaults(handler=_nightly)
+
+    audit = commands.add_parser("audit", help="read-only SQL over the published warehouse")
+    audit.add_argument("sql", nargs="?", help="the query; reads standard input when absent")
+    audit.add_argument("--csv", action="store_true", help="print CSV instead of a table")
+    audit.set_defaults(handler=_audit)
+
+    ui = commands.add_parser("ui", help="start the Dagster UI on loopback")
+    ui.add_argument("--port", type=int, default=3000)
+    ui.set_defaults(handler=_ui)
+    return parser
+
+
+def dagster_home(paths: ProjectPaths) -> Path:
+    """DAGSTER_HOME beside the warehouse it records, seeded with the project's dagster.yaml."""
+    home = Path(os.environ.get("DAGSTER_HOME") or paths.warehouse_dir / "dagster")
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    template = PROJECT_ROOT / "warehouse" / "dagster" / "dagster.yaml"
+    if not config.exists() and template.exists():
+        shutil.copyfile(template, config)
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
+
+
+def _prepare(_: argparse.Namespace) -> int:
+    dagster_home(ProjectPaths.from_env())
+    dbt = Path(sys.executable).with_name("dbt")
+    command = [str(dbt), "parse", "--quiet"]
+    return subprocess.run(command, cwd=DBT_PROJECT_DIR, check=False).returncode
+
+
+def _nightly(_: argparse.Namespace) -> int:
+    from orchestration.nightly import run_nightly
+
+    paths = ProjectPaths.from_env()
+    dagster_home(paths)
+    return run_nightly(paths)
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from orchestration.lib.warehouse import WarehouseNotBuilt, connect_readonly
+
+    sql = args.sql if args.sql is not None else sys.stdin.read()
+    try:
+        connection = connect_readonly(ProjectPaths.from_env())
+    except WarehouseNotBuilt as error:
+        print(error, file=sys.stderr)
+        return 2
+
+    with connection:
+        try:
+            relation = connection.sql(sql)
+        except Exception as error:  # duckdb raises many error types; all are the user's query
+            print(f"query failed: {error}", file=sys.stderr)
+            return 1
+        if relation is None:
+            return 0
+        if args.csv:
+            relation.to_df().to_csv(sys.stdout, index=False)
+        else:
+            print(relation.to_df().to_markdown(index=False))
+    return 0
+
+
+def _ui(args: argparse.Namespace) -> int:
+    dagster_home(ProjectPaths.from_env())
+    dagster = Path(sys.executable).with_name("dagster")
+    # Loopback only: the warehouse holds government data and the UI has no login.
+    command = [
+        str(dagster), "dev", "-m", "orchestration.definitions",
+        "--host", "127.0.0.1", "--port", str(args.port),
+    ]
+    return subprocess.run(command, cwd=PROJECT_ROOT, check=False).returncode
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

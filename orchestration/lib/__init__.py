@@ -1,0 +1,1 @@
+"""Helpers shared by every part of the pipeline: paths, the warehouse files, errors."""

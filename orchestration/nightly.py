@@ -1,0 +1,131 @@
+"""Run the nightly job in this process and print what it built and what every check found.
+
+The run is recorded in Dagster's instance (DAGSTER_HOME), so the same run shows in the UI
+with its lineage, metadata and check results.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass
+from datetime import datetime
+
+from dagster import DagsterEventType, DagsterInstance, ExecuteInProcessResult
+
+from orchestration.lib.paths import ProjectPaths
+
+
+@dataclass(frozen=True)
+class CheckLine:
+    asset: str
+    name: str
+    passed: bool
+    severity: str
+    description: str
+
+
+def run_nightly(paths: ProjectPaths) -> int:
+    from orchestration.definitions import defs
+
+    job = defs.resolve_job_def("nightly_load")
+    log_path = _log_path(paths)
+    print(f"running nightly_load; step-by-step log in {log_path}", flush=True)
+
+    # dbt's and Dagster's own output goes to the log file; the terminal gets the summary.
+    with open(log_path, "w") as log, redirect_stdout(log), redirect_stderr(log):
+        with DagsterInstance.get() as instance:
+            result = job.execute_in_process(instance=instance, raise_on_error=False)
+
+    print(render(result, paths))
+    return 0 if result.success else 1
+
+
+def _log_path(paths: ProjectPaths):
+    logs = paths.warehouse_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    return logs / f"nightly-{datetime.now().strftime('%Y%m%dT%H%M%S')}.log"
+
+
+def render(result: ExecuteInProcessResult, paths: ProjectPaths) -> str:
+    """The run's summary as plain text: assets built, checks by asset, failures in full."""
+    built = _materializations(result)
+    checks = _checks(result)
+    failures = _step_failures(result)
+
+    lines = [f"nightly_load run {result.run_id}: {'SUCCESS' if result.success else 'FAILED'}", ""]
+    lines.append(f"Built {len(built)} assets:")
+    lines.extend(f"  {asset:<55} {detail}" for asset, detail in built)
+
+    passed = sum(check.passed for check in checks)
+    lines.append("")
+    lines.append(f"Checks: {passed} passed, {len(checks) - passed} failed")
+    by_asset: dict[str, list[CheckLine]] = defaultdict(list)
+    for check in checks:
+        by_asset[check.asset].append(check)
+    for asset, asset_checks in sorted(by_asset.items()):
+        lines.append(f"  {asset}")
+        for check in asset_checks:
+            verdict = "PASS" if check.passed else f"FAIL ({check.severity})"
+            lines.append(f"    {verdict:<14} {check.name}: {check.description}")
+
+    if failures:
+        lines.append("")
+        lines.append("Failed steps:")
+        lines.extend(f"  {step}: {message}" for step, message in failures)
+
+    lines.append("")
+    if result.success:
+        lines.append(f"Published {paths.published_db}")
+    else:
+        lines.append(f"Nothing published: {paths.published_db} is unchanged.")
+    return "\n".join(lines)
+
+
+def _materializations(result: ExecuteInProcessResult) -> list[tuple[str, str]]:
+    rows = []
+    for event in result.get_asset_materialization_events():
+        materialization = event.event_specific_data.materialization
+        metadata = materialization.metadata
+        detail = ", ".join(
+            f"{key}={metadata[key].value}"
+            for key in ("rows_written", "rows_affected", "table_count")
+            if key in metadata
+        )
+        rows.append((materialization.asset_key.to_user_string(), detail))
+    return rows
+
+
+def _checks(result: ExecuteInProcessResult) -> list[CheckLine]:
+    lines = []
+    for event in result.all_events:
+        if event.event_type != DagsterEventType.ASSET_CHECK_EVALUATION:
+            continue
+        evaluation = event.event_specific_data
+        description = evaluation.description or ""
+        lines.append(
+            CheckLine(
+                asset=evaluation.asset_key.to_user_string(),
+                name=evaluation.check_name,
+                passed=evaluation.passed,
+                severity=evaluation.severity.value,
+                description=description.splitlines()[0] if description else "",
+            )
+        )
+    return lines
+
+
+def _step_failures(result: ExecuteInProcessResult) -> list[tuple[str, str]]:
+    failures = []
+    for event in result.all_events:
+        if event.event_type == DagsterEventType.STEP_FAILURE:
+            error = event.event_specific_data.error
+            failures.append((event.step_key or "", _root_message(error)))
+    return failures
+
+
+def _root_message(error: object) -> str:
+    """The innermost cause: Dagster wraps the user's exception in its own step error."""
+    while error is not None and getattr(error, "cause", None) is not None:
+        error = error.cause
+    return getattr(error, "message", "").strip() if error is not None else ""

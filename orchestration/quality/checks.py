@@ -1,0 +1,233 @@
+"""The plan's reconciliation rules as blocking Dagster asset checks backed by GE suites.
+
+Each check reads one dbt model from the build warehouse, hands it to its Great Expectations
+checkpoint, records every rule's verdict in `quality.expectation_results`, and fails with
+the subjects that broke a rule. A failed critical rule blocks the publish step, so a plan
+that does not reconcile never replaces the warehouse auditors read.
+"""
+
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import pandas as pd
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetChecksDefinition,
+    AssetKey,
+    MetadataValue,
+    asset_check,
+)
+
+from orchestration.lib.resources import WAREHOUSE_POOL, WarehouseResource
+from orchestration.lib.warehouse import build_connection
+from orchestration.quality.gx_runner import RuleOutcome, SuiteOutcome, run_checkpoint
+
+
+@dataclass(frozen=True)
+class PlanCheck:
+    """A GE checkpoint run on one model; `query` may add the columns the suite compares.
+
+    `model` is `schema.table`, which is also the dbt model's asset key.
+    """
+
+    name: str
+    model: str
+    checkpoint: str
+    query: str
+    report_columns: tuple[str, ...]
+    description: str
+
+
+PLAN_CHECKS: tuple[PlanCheck, ...] = (
+    PlanCheck(
+        name="plan_column_totals_reconcile",
+        model="intermediate.int_plan__column_totals",
+        checkpoint="plan_column_totals",
+        query="select *, abs(gap_wan) as abs_gap_wan from intermediate.int_plan__column_totals",
+        report_columns=(
+            "figure_id", "label_zh", "published_total_wan", "observed_sum_wan", "gap_wan",
+            "tolerance_wan", "tolerance_derivation",
+        ),
+        description="附件4 75个县之和与合计行 56.122/17.46/14.33/24.33 万人相符",
+    ),
+    PlanCheck(
+        name="plan_county_rows_reconcile",
+        model="intermediate.int_plan__county_figures_reconciled",
+        checkpoint="plan_county_rows",
+        query=(
+            "select *, abs(gap_wan) as abs_gap_wan "
+            "from intermediate.int_plan__county_figures_reconciled"
+        ),
+        report_columns=(
+            "plan_row", "county_name", "total_wan", "sum_of_parts_wan", "gap_wan",
+            "tolerance_wan", "tolerance_derivation",
+        ),
+        description="附件4 各县合计等于三项之和",
+    ),
+    PlanCheck(
+        name="county_registry_complete",
+        model="counties.county_people",
+        checkpoint="county_registry",
+        query=(
+            "select *, substr(county_code, 1, 4) || '00' as prefecture_of_code "
+            "from counties.county_people"
+        ),
+        report_columns=("county_code", "county_name", "prefecture_code", "plan_attribution"),
+        description="75个县、代码互不重复，各在其市州",
+    ),
+    PlanCheck(
+        name="plan_prefecture_totals_reconcile",
+        model="intermediate.int_plan__prefecture_totals",
+        checkpoint="plan_prefecture_totals",
+        query="select * from intermediate.int_plan__prefecture_totals",
+        report_columns=("figure_id", "label_zh", "published_total", "observed_sum", "gap"),
+        description="附件3 各市州之和等于 394/373/21/103/102/1",
+    ),
+    PlanCheck(
+        name="plan_village_lists_match",
+        model="intermediate.int_plan__prefecture_village_lists",
+        checkpoint="plan_village_lists",
+        query="select * from intermediate.int_plan__prefecture_village_lists",
+        report_columns=(
+            "prefecture_name_in_plan", "villages_unexited", "sum_of_kinds",
+            "high_incidence_villages", "named_villages", "named_list_status",
+        ),
+        description="附件3 各市州村数自洽，具体名单村数与高发生率村数相符",
+    ),
+    PlanCheck(
+        name="province_targets_match_counties",
+        model="intermediate.int_plan__province_targets",
+        checkpoint="province_targets",
+        query="select * from intermediate.int_plan__province_targets",
+        report_columns=(
+            "county_name", "target_unlifted_wan_text", "county_unlifted_wan_text",
+            "target_villages_to_exit", "target_villages_in_prefecture",
+            "prefecture_villages_unexited",
+        ),
+        description="附件1 8个县的目标等于附件4的未脱贫人口，退出村数属于所在市州",
+    ),
+)
+
+RESULTS_TABLE = "quality.expectation_results"
+
+
+def build_plan_checks() -> list[AssetChecksDefinition]:
+    return [_build_check(check) for check in PLAN_CHECKS]
+
+
+def _build_check(check: PlanCheck) -> AssetChecksDefinition:
+    @asset_check(
+        name=check.name,
+        asset=AssetKey(check.model.split(".")),
+        description=check.description,
+        blocking=True,
+        pool=WAREHOUSE_POOL,
+    )
+    def _check(
+        context: AssetCheckExecutionContext, warehouse: WarehouseResource
+    ) -> AssetCheckResult:
+        with build_connection(warehouse.paths) as connection:
+            frame = connection.execute(check.query).df()
+            outcome = run_checkpoint(check.checkpoint, frame)
+            _record(connection, context.run.run_id, check, outcome)
+
+        context.log.info(
+            f"{check.name}: {len(frame)} rows of {check.model}, "
+            f"{len(outcome.failed())} of {len(outcome.rules)} rules failed"
+        )
+        return _result(check, frame, outcome)
+
+    return _check
+
+
+def _result(check: PlanCheck, frame: pd.DataFrame, outcome: SuiteOutcome) -> AssetCheckResult:
+    blocking = outcome.failed("critical")
+    failed = outcome.failed()
+    summary = "; ".join(_rule_summary(rule) for rule in failed) or "all rules passed"
+    metadata: dict[str, object] = {
+        "rows_checked": len(frame),
+        "rules": MetadataValue.md(_rules_markdown(outcome)),
+        "checked_rows": MetadataValue.md(_frame_markdown(frame, check.report_columns)),
+    }
+    for rule in failed:
+        metadata[f"failed: {rule.rule_id}"] = MetadataValue.md(
+            _frame_markdown(_unexpected(frame, rule), check.report_columns)
+        )
+    return AssetCheckResult(
+        passed=not blocking,
+        severity=AssetCheckSeverity.ERROR if blocking else AssetCheckSeverity.WARN,
+        description=summary,
+        metadata=metadata,
+    )
+
+
+def _rule_summary(rule: RuleOutcome) -> str:
+    subjects = ", ".join(
+        str(next(iter(row.values()))) if len(row) == 1 else _subject(row)
+        for row in rule.unexpected_rows
+    )
+    detail = f" ({subjects})" if subjects else f" (observed {rule.observed})"
+    return f"{rule.rule_id} failed{detail}: {rule.description_en}"
+
+
+def _subject(row: dict[str, object]) -> str:
+    names = [str(value) for key, value in row.items() if "name" in key or key == "figure_id"]
+    return " ".join(names) if names else json.dumps(row, ensure_ascii=False, default=str)
+
+
+def _unexpected(frame: pd.DataFrame, rule: RuleOutcome) -> pd.DataFrame:
+    """The frame's rows that GE names as unexpected, matched on the index columns it returns."""
+    if not rule.unexpected_rows:
+        return frame.iloc[0:0]
+    keys = [key for key in rule.unexpected_rows[0] if key in frame.columns]
+    wanted = {tuple(str(row[key]) for key in keys) for row in rule.unexpected_rows}
+    mask = frame[keys].astype(str).apply(tuple, axis=1).isin(wanted)
+    return frame[mask]
+
+
+def _rules_markdown(outcome: SuiteOutcome) -> str:
+    lines = ["| rule | severity | outcome | 说明 | description |", "|---|---|---|---|---|"]
+    for rule in outcome.rules:
+        verdict = "pass" if rule.success else "FAIL"
+        lines.append(
+            f"| {rule.rule_id} | {rule.severity} | {verdict} | {rule.description_zh} "
+            f"| {rule.description_en} |"
+        )
+    return "\n".join(lines)
+
+
+def _frame_markdown(frame: pd.DataFrame, columns: Sequence[str]) -> str:
+    present = [column for column in columns if column in frame.columns]
+    return frame[present].astype(str).to_markdown(index=False)
+
+
+def _record(connection, run_id: str, check: PlanCheck, outcome: SuiteOutcome) -> None:
+    """Keep every rule's verdict in the warehouse, so auditors can ask what a night found."""
+    connection.execute(
+        f"""
+        create table if not exists {RESULTS_TABLE} (
+            run_id varchar, checked_at timestamptz, check_name varchar, model varchar,
+            suite varchar, rule_id varchar, severity varchar, success boolean,
+            description_zh varchar, description_en varchar, observed varchar,
+            unexpected_rows varchar
+        )
+        """
+    )
+    checked_at = datetime.now(timezone.utc)
+    rows = [
+        (
+            run_id, checked_at, check.name, check.model, outcome.suite, rule.rule_id,
+            rule.severity, rule.success, rule.description_zh, rule.description_en,
+            json.dumps(rule.observed, ensure_ascii=False, default=str),
+            json.dumps(rule.unexpected_rows, ensure_ascii=False, default=str),
+        )
+        for rule in outcome.rules
+    ]
+    connection.executemany(
+        f"insert into {RESULTS_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+    )

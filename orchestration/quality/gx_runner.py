@@ -1,0 +1,106 @@
+"""Run a Great Expectations checkpoint of the file context in `expectations/` on a frame.
+
+GE 1.x has no DuckDB data source, so callers read the table from DuckDB themselves and hand
+GE a pandas frame. Suites, validation definitions and checkpoints are files under
+`expectations/gx/`, reviewed like code; this module only loads and runs them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import pandas as pd
+
+from orchestration.lib.paths import EXPECTATIONS_DIR
+
+# Analytics are also off in great_expectations.yml; the variable covers contexts built
+# before the file is read.
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+
+@dataclass(frozen=True)
+class RuleOutcome:
+    """One expectation's verdict, in the words an auditor reads."""
+
+    rule_id: str
+    description_zh: str
+    description_en: str
+    severity: str
+    success: bool
+    expectation_type: str
+    observed: Any = None
+    unexpected_rows: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SuiteOutcome:
+    suite: str
+    rules: list[RuleOutcome]
+
+    @property
+    def success(self) -> bool:
+        return all(rule.success for rule in self.rules)
+
+    def failed(self, severity: str | None = None) -> list[RuleOutcome]:
+        return [
+            rule
+            for rule in self.rules
+            if not rule.success and (severity is None or rule.severity == severity)
+        ]
+
+
+@lru_cache(maxsize=1)
+def _context() -> Any:
+    import great_expectations as gx  # slow import: paid once, and only by the checks
+
+    return gx.get_context(mode="file", project_root_dir=str(EXPECTATIONS_DIR))
+
+
+def run_checkpoint(name: str, frame: pd.DataFrame) -> SuiteOutcome:
+    """Validate `frame` with the checkpoint `name` and translate GE's result."""
+    checkpoint = _context().checkpoints.get(name)
+    result = checkpoint.run(batch_parameters={"dataframe": frame})
+
+    rules: list[RuleOutcome] = []
+    for run_result in result.run_results.values():
+        for expectation_result in run_result.results:
+            rules.append(_outcome(expectation_result))
+    return SuiteOutcome(suite=name, rules=rules)
+
+
+def _outcome(expectation_result: Any) -> RuleOutcome:
+    config = expectation_result.expectation_config
+    meta = config.meta or {}
+    details = expectation_result.result or {}
+    return RuleOutcome(
+        rule_id=meta.get("rule_id", config.type),
+        description_zh=meta.get("description_zh", ""),
+        description_en=meta.get("description_en", ""),
+        severity=_severity(config),
+        success=bool(expectation_result.success),
+        expectation_type=config.type,
+        observed=_plain(details.get("observed_value")),
+        unexpected_rows=[_plain(row) for row in details.get("unexpected_index_list") or []],
+    )
+
+
+def _severity(config: Any) -> str:
+    """GE's own severity: `critical` blocks what is downstream, `warning` and `info` do not."""
+    severity = getattr(config, "severity", None)
+    return str(getattr(severity, "value", severity) or "critical")
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars and Decimals to plain JSON-able values, for metadata and tables."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if hasattr(value, "item"):
+        return value.item()
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)

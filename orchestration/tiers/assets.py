@@ -1,0 +1,70 @@
+"""Every dbt model and source becomes an asset; every dbt test becomes an asset check.
+
+Models are grouped by the tier an official would look for them under (province,
+departments, prefectures, counties), so the lineage graph in the UI reads like the plan.
+"""
+
+
+import os
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from dagster import AssetExecutionContext
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+
+from orchestration.lib.paths import DBT_PROJECT_DIR
+from orchestration.lib.resources import WAREHOUSE_POOL, WarehouseResource
+
+DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+# Folder under models/ -> asset group. Marts take the name of their tier.
+_GROUPS = {"staging": "staging", "intermediate": "intermediate", "quality": "quality"}
+
+
+class TierTranslator(DagsterDbtTranslator):
+    """Puts each model in the group of its tier; sources keep dbt's [source, table] keys."""
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] != "model":
+            return super().get_group_name(dbt_resource_props)
+        folders = dbt_resource_props["fqn"][1:-1]
+        if folders and folders[0] == "marts" and len(folders) > 1:
+            return folders[1]
+        return _GROUPS.get(folders[0], "dbt") if folders else "dbt"
+
+
+def dbt_executable() -> str:
+    """The dbt beside this interpreter, so an unactivated virtualenv still finds it."""
+    return str(Path(sys.executable).with_name("dbt"))
+
+
+def dbt_resource() -> DbtCliResource:
+    return DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable())
+
+
+def _manifest_path() -> Path:
+    manifest = DBT_PROJECT.manifest_path
+    if not manifest.exists():
+        raise FileNotFoundError(
+            f"{manifest} is missing: run `make setup` (it runs `dukan prepare`, i.e. dbt parse)"
+        )
+    return manifest
+
+
+@dbt_assets(
+    manifest=_manifest_path(),
+    project=DBT_PROJECT,
+    dagster_dbt_translator=TierTranslator(),
+    pool=WAREHOUSE_POOL,
+)
+def dbt_models(
+    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+) -> Iterator[Any]:
+    """Build and test the selected models in the build copy of the warehouse."""
+    build_db = warehouse.paths.build_db
+    # dbt runs as a subprocess and reads its database path from this variable (profiles.yml).
+    os.environ["DUKAN_BUILD_DB"] = str(build_db)
+    context.log.info(f"dbt build against {build_db}")
+    yield from dbt.cli(["build"], context=context).stream()
