@@ -65,9 +65,15 @@ def render(result: ExecuteInProcessResult, paths: ProjectPaths) -> str:
         by_asset[check.asset].append(check)
     for asset, asset_checks in sorted(by_asset.items()):
         lines.append(f"  {asset}")
+        quiet = [check for check in asset_checks if check.passed and not check.description]
         for check in asset_checks:
+            if check in quiet:
+                continue
             verdict = "PASS" if check.passed else f"FAIL ({check.severity})"
             lines.append(f"    {verdict:<14} {check.name}: {check.description}")
+        if quiet:
+            # dbt's structural tests (unique, not null, ...) say nothing more than their name.
+            lines.append(f"    {'PASS':<14} {len(quiet)} dbt tests: {', '.join(_short(quiet))}")
 
     if failures:
         lines.append("")
@@ -80,6 +86,10 @@ def render(result: ExecuteInProcessResult, paths: ProjectPaths) -> str:
     else:
         lines.append(f"Nothing published: {paths.published_db} is unchanged.")
     return "\n".join(lines)
+
+
+def _short(checks: list[CheckLine]) -> list[str]:
+    return sorted({check.name.split("_")[0] for check in checks})
 
 
 def _materializations(result: ExecuteInProcessResult) -> list[tuple[str, str]]:

@@ -132,7 +132,9 @@ def _build_check(check: PlanCheck) -> AssetChecksDefinition:
         context: AssetCheckExecutionContext, warehouse: WarehouseResource
     ) -> AssetCheckResult:
         with build_connection(warehouse.paths) as connection:
-            frame = connection.execute(check.query).df()
+            # Through Arrow, DECIMAL columns arrive as exact Decimals; `.df()` would make
+            # them binary floats, and tolerances are compared to the last published place.
+            frame = connection.execute(check.query).to_arrow_table().to_pandas()
             outcome = run_checkpoint(check.checkpoint, frame)
             _record(connection, context.run.run_id, check, outcome)
 
@@ -167,17 +169,20 @@ def _result(check: PlanCheck, frame: pd.DataFrame, outcome: SuiteOutcome) -> Ass
 
 
 def _rule_summary(rule: RuleOutcome) -> str:
-    subjects = ", ".join(
-        str(next(iter(row.values()))) if len(row) == 1 else _subject(row)
-        for row in rule.unexpected_rows
-    )
+    subjects = "; ".join(_subject(row) for row in rule.unexpected_rows)
     detail = f" ({subjects})" if subjects else f" (observed {rule.observed})"
     return f"{rule.rule_id} failed{detail}: {rule.description_en}"
 
 
 def _subject(row: dict[str, object]) -> str:
+    """'宕昌县 tolerance_wan=0.0155 abs_gap_wan=0.2': who failed, then the values compared."""
     names = [str(value) for key, value in row.items() if "name" in key or key == "figure_id"]
-    return " ".join(names) if names else json.dumps(row, ensure_ascii=False, default=str)
+    values = [
+        f"{key}={value}"
+        for key, value in row.items()
+        if "name" not in key and key not in ("figure_id", "plan_row")
+    ]
+    return " ".join(names + values)
 
 
 def _unexpected(frame: pd.DataFrame, rule: RuleOutcome) -> pd.DataFrame:

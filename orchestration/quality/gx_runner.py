@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -103,4 +104,7 @@ def _plain(value: Any) -> Any:
         return value.item()
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
+    if isinstance(value, Decimal):
+        # Exact, without the trailing zeros of the column's scale: 0.015500 -> 0.0155.
+        return format(value.normalize(), "f")
     return str(value)
