@@ -1,0 +1,358 @@
+"""Reading the long CSV that county systems export.
+
+Header ``county_code,period,table,row_key,indicator,value`` (any order; extra columns are
+noted and ignored). Encoding: UTF-8 with or without BOM, else GB18030 (what Chinese Excel
+and WPS save as "CSV"). Values follow the same conventions as the workbook cells. Each
+finding gives the line number and, in ``cell``, the cell a spreadsheet program would show
+for that field (``F7`` is the value on line 7).
+
+A (table, row_key, indicator) absent from the file is simply not in ``values``; an
+indicator absent from a whole table that is present is a ``missing_indicator`` error.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from openpyxl.utils import get_column_letter
+
+from . import form
+from .checks import VillageCells, check_village_prefix
+from .form import Table
+from .model import FindingLog, ParsedSubmission, Value
+from .values import Parsed, clean_text, parse_value
+from .xlsx import parse_period
+
+HEADER: tuple[str, ...] = ("county_code", "period", "table", "row_key", "indicator", "value")
+MAX_CSV_BYTES = 20 * 1024 * 1024
+
+
+class BadCsv(Exception):
+    """The file cannot be read as the long CSV at all."""
+
+    def __init__(self, code: str, zh: str, en: str, found: str = "") -> None:
+        super().__init__(code)
+        self.code, self.zh, self.en, self.found = code, zh, en, found
+
+
+@dataclass
+class CsvState:
+    county_code: str | None = None
+    period: str | None = None
+    period_line: int | None = None
+    period_cell: str = ""
+    values: list[Value] = field(default_factory=list)
+    seen: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    villages: VillageCells = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Record:
+    line: int
+    fields: dict[str, str]
+    columns: dict[str, int]
+
+    def cell(self, name: str) -> str:
+        return f"{get_column_letter(self.columns[name] + 1)}{self.line}"
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 (BOM optional) strictly, else GB18030 strictly."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+
+    raise BadCsv(
+        "bad_encoding",
+        "文件编码无法识别，请另存为UTF-8或GB18030编码的CSV",
+        "the file's encoding is not recognised; save it as CSV in UTF-8 or GB18030",
+    )
+
+
+def read_csv(path: Path, *, declared_period: str | None, log: FindingLog) -> ParsedSubmission:
+    rows = csv.reader(io.StringIO(decode(_read_bytes(path)), newline=""))
+    columns = _header(next(rows, []), log)
+
+    state = CsvState()
+    width = max(columns.values()) + 1
+    for fields in rows:
+        if not any(f.strip() for f in fields):
+            continue
+        padded = fields + [""] * (width - len(fields))  # exporters drop trailing empty fields
+        record = Record(rows.line_num, {n: padded[i] for n, i in columns.items()}, columns)
+        _read_record(record, state, log)
+
+    _check_complete(state, log)
+    _check_submission(state, declared_period, log)
+    check_village_prefix(state.villages, state.county_code, log)
+    return ParsedSubmission(
+        file_name=path.name,
+        format="csv",
+        county_code=state.county_code,
+        period=state.period,
+        declared_period=declared_period,
+        values=tuple(state.values),
+        findings=tuple(log.items),
+    )
+
+
+def _read_bytes(path: Path) -> bytes:
+    if path.stat().st_size > MAX_CSV_BYTES:
+        raise BadCsv(
+            "file_too_large",
+            f"CSV文件超过{MAX_CSV_BYTES // 1024 // 1024}MB，远大于月报所需",
+            f"the CSV is larger than {MAX_CSV_BYTES // 1024 // 1024} MB, far more than a "
+            "monthly report needs",
+        )
+    return path.read_bytes()
+
+
+def _header(names: list[str], log: FindingLog) -> dict[str, int]:
+    columns: dict[str, int] = {}
+    for index, name in enumerate(names):
+        key = clean_text(name).lower()
+        if key in HEADER and key not in columns:
+            columns[key] = index
+        elif key:
+            log.add(
+                "info", "extra_column", line=1, cell=f"{get_column_letter(index + 1)}1",
+                zh=f"“{name}”不是长表的列，已忽略", en=f"the column “{name}” is not part of the "
+                "long format and was ignored",
+                found=name,
+            )
+
+    missing = [n for n in HEADER if n not in columns]
+    if missing:
+        raise BadCsv(
+            "bad_header",
+            "第1行应为列名：" + ",".join(HEADER) + "；缺少" + "、".join(missing),
+            "line 1 should be the header " + ",".join(HEADER) + "; missing " + ", ".join(missing),
+            found=",".join(names),
+        )
+    return columns
+
+
+def _read_record(record: Record, state: CsvState, log: FindingLog) -> None:
+    if not _submission_fields(record, state, log):
+        return
+
+    tbl = _table(record, log)
+    if tbl is None:
+        return
+
+    row_key = _row_key(record, tbl, log)
+    if row_key is None:
+        return
+
+    _value(record, tbl, row_key, state, log)
+
+
+# (code, column, expected in Chinese, expected in English, found)
+_FieldProblem = tuple[str, str, str, str, str]
+
+
+def _submission_fields(record: Record, state: CsvState, log: FindingLog) -> bool:
+    """county_code and period are repeated on every line and must agree with line 2."""
+    code = clean_text(record.fields["county_code"])
+    period = parse_period(record.fields["period"])
+    problems = [p for p in (_county_problem(code, state), _period_problem(record, period, state))
+                if p is not None]
+
+    for code_, column, zh, en, found in problems:
+        log.add("error", code_, line=record.line, cell=record.cell(column),
+                zh=f"{column}应为{zh}", en=f"{column} should be {en}", expected=en, found=found)
+    if problems or period is None:
+        return False
+
+    state.county_code = state.county_code or code
+    if state.period is None:
+        state.period, state.period_line = period, record.line
+        state.period_cell = record.cell("period")
+    return True
+
+
+def _county_problem(code: str, state: CsvState) -> _FieldProblem | None:
+    if not (len(code) == 6 and code.isdigit()):
+        return ("bad_county_code", "county_code", "6位数字的行政区划代码",
+                "a 6-digit county code", code)
+
+    if state.county_code not in (None, code):
+        return ("inconsistent_county", "county_code", f"与前面各行相同的{state.county_code}",
+                f"the same code as earlier lines ({state.county_code})", code)
+    return None
+
+
+def _period_problem(record: Record, period: str | None, state: CsvState) -> _FieldProblem | None:
+    if period is None:
+        return ("bad_period", "period", "形如2020-03的报告期", "a period such as 2020-03",
+                record.fields["period"])
+
+    if state.period not in (None, period):
+        return ("inconsistent_period", "period", f"与前面各行相同的{state.period}",
+                f"the same period as earlier lines ({state.period})", period)
+    return None
+
+
+def _table(record: Record, log: FindingLog) -> Table | None:
+    name = clean_text(record.fields["table"]).lower()
+    tbl = form.table(name)
+    if tbl is None:
+        log.add(
+            "error", "unknown_table", line=record.line, cell=record.cell("table"),
+            zh="table应为t1、t2、t3或t4", en="table should be t1, t2, t3 or t4",
+            expected="t1 | t2 | t3 | t4", found=record.fields["table"],
+        )
+    return tbl
+
+
+def _row_key(record: Record, tbl: Table, log: FindingLog) -> str | None:
+    text = record.fields["row_key"]
+    key = tbl.key_indicator
+    if key is None:
+        if clean_text(text):
+            log.add(
+                "error", "unexpected_row_key", line=record.line, cell=record.cell("row_key"),
+                table=tbl.id, zh=f"{tbl.id}只有一行，row_key应留空",
+                en=f"{tbl.id} has a single row; row_key should be empty",
+                expected="", found=text,
+            )
+            return None
+        return ""
+
+    parsed = parse_value(text, key.kind)
+    if parsed.problem is not None:
+        log.problem(parsed.problem, line=record.line, cell=record.cell("row_key"), table=tbl.id,
+                    indicator=key.id, found=text, label="row_key")
+        return None
+
+    if parsed.value is None:
+        log.add(
+            "error", "missing_row_key", line=record.line, cell=record.cell("row_key"),
+            table=tbl.id, zh=f"{tbl.id}的row_key应填写{key.label}",
+            en=f"row_key in {tbl.id} should give the {key.id}", expected=key.id,
+        )
+        return None
+    return str(parsed.value)
+
+
+def _value(record: Record, tbl: Table, row_key: str, state: CsvState, log: FindingLog) -> None:
+    indicator_id = clean_text(record.fields["indicator"])
+    indicator = tbl.indicator(indicator_id)
+    where = {"line": record.line, "table": tbl.id, "row_key": row_key}
+    if indicator is None:
+        log.add(
+            "error", "unknown_indicator", cell=record.cell("indicator"), **where,
+            zh=f"{tbl.id}中没有指标“{indicator_id}”", en=f"{tbl.id} has no indicator "
+            f"“{indicator_id}”",
+            expected=", ".join(i.id for i in tbl.indicators), found=record.fields["indicator"],
+        )
+        return
+
+    if tbl.key == "village_code":
+        state.villages.setdefault(row_key, ("", record.cell("row_key"), record.line))
+
+    if indicator.id == tbl.key:
+        _check_key_echo(record, tbl, row_key, log)
+        return
+
+    if _duplicate(record, (tbl.id, row_key, indicator.id), state, log):
+        return
+
+    raw = record.fields["value"]
+    parsed: Parsed = parse_value(raw, indicator.kind, scale=indicator.scale)
+    if parsed.problem is not None:
+        log.problem(parsed.problem, cell=record.cell("value"), indicator=indicator.id,
+                    found=raw, label=indicator.id, **where)
+    if not parsed.is_error:
+        state.values.append(Value(tbl.id, row_key, indicator.id, parsed.value, "",
+                                  record.cell("value"), raw, record.line))
+
+
+def _check_key_echo(record: Record, tbl: Table, row_key: str, log: FindingLog) -> None:
+    """A line that restates the key as a value is harmless when it agrees."""
+    key = tbl.key_indicator
+    assert key is not None
+    echoed = parse_value(record.fields["value"], key.kind).value
+    if echoed != row_key:
+        log.add(
+            "error", "key_mismatch", line=record.line, cell=record.cell("value"), table=tbl.id,
+            row_key=row_key, indicator=key.id,
+            zh=f"{key.id}的值与row_key不一致", en=f"the value of {key.id} differs from row_key",
+            expected=row_key, found=record.fields["value"],
+        )
+
+
+def _duplicate(
+    record: Record, key: tuple[str, str, str], state: CsvState, log: FindingLog
+) -> bool:
+    if key not in state.seen:
+        state.seen[key] = record.line
+        return False
+
+    log.add(
+        "error", "duplicate_value", line=record.line, cell=record.cell("indicator"),
+        table=key[0], row_key=key[1], indicator=key[2],
+        zh=f"同一指标已在第{state.seen[key]}行填过", en=f"the same figure was already given "
+        f"on line {state.seen[key]}",
+        expected="one line each", found=key[2],
+    )
+    return True
+
+
+def _check_complete(state: CsvState, log: FindingLog) -> None:
+    present = {v.table for v in state.values} | {k[0] for k in state.seen}
+    for tbl in form.TABLES:
+        if tbl.id not in present:
+            log.add(
+                "error", "missing_sheet", table=tbl.id,
+                zh=f"文件中没有{tbl.id}（{tbl.sheet_name}）的数据",
+                en=f"the file has no lines for {tbl.id} ({tbl.sheet_name})",
+                expected=tbl.id,
+            )
+            continue
+        _check_indicators(tbl, state, log)
+
+
+def _check_indicators(tbl: Table, state: CsvState, log: FindingLog) -> None:
+    given = {k[2] for k in state.seen if k[0] == tbl.id}
+    for indicator in tbl.value_indicators:
+        if indicator.required and indicator.id not in given:
+            log.add(
+                "error", "missing_indicator", table=tbl.id, indicator=indicator.id,
+                zh=f"{tbl.id}缺少指标{indicator.id}（{indicator.label}）",
+                en=f"{tbl.id} has no line for {indicator.id} ({indicator.label})",
+                expected=indicator.id,
+            )
+
+    keys = {k[1] for k in state.seen if k[0] == tbl.id}
+    for missing in (k for k in tbl.fixed_keys if k not in keys):
+        log.add(
+            "warning", "missing_source", table=tbl.id, row_key=missing,
+            zh=f"缺少问题来源“{missing}”", en=f"there are no lines for the source “{missing}”",
+            expected=missing,
+        )
+
+
+def _check_submission(state: CsvState, declared_period: str | None, log: FindingLog) -> None:
+    if state.county_code is None:
+        log.add("error", "missing_county_code", zh="文件中没有行政区划代码",
+                en="the file gives no county code", expected="NNNNNN")
+
+    if state.period is None:
+        log.add("error", "missing_period", zh="文件中没有报告期", en="the file gives no period",
+                expected="YYYY-MM")
+        return
+
+    if declared_period is not None and declared_period != state.period:
+        log.add(
+            "warning", "period_mismatch", line=state.period_line, cell=state.period_cell,
+            zh=f"文件中报告期为{state.period}，但文件放在{declared_period}的目录中，以文件中为准",
+            en=f"the file gives the period {state.period} but was delivered for "
+            f"{declared_period}; the file's period is used",
+            expected=declared_period, found=state.period,
+        )

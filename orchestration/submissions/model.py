@@ -1,0 +1,184 @@
+"""What reading a submission produces: typed values, findings and the parsed submission.
+
+All result types are frozen; ``FindingLog`` is the one mutable helper, used while a file
+is being read, which phrases every finding for a county clerk in Chinese and English.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+
+from .values import Problem
+
+# A mobile number typed into the wrong cell must not reach the findings in clear.
+_MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+
+Severity = Literal["error", "warning", "info"]
+Format = Literal["xlsx", "csv", "unsupported"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something to tell the county about one file.
+
+    ``sheet`` and ``cell`` (A1 form, e.g. ``表1 贫困人口`` / ``F5``) place it in a
+    workbook; ``line`` places it in a CSV (where ``cell`` is the cell a spreadsheet
+    program shows for that field). ``expected`` and ``found`` are short; ``found`` is
+    never personal data.
+    """
+
+    severity: Severity
+    code: str
+    file_name: str
+    message_zh: str
+    message_en: str
+    sheet: str = ""
+    cell: str = ""
+    line: int | None = None
+    table: str = ""
+    row_key: str = ""
+    indicator: str = ""
+    expected: str = ""
+    found: str = ""
+
+
+@dataclass(frozen=True)
+class Value:
+    """One reported (or explicitly not reported) figure.
+
+    ``value`` is Decimal for numbers, bool for 是/否, str for text, None when not
+    reported. ``row_key`` is '' in t1/t3, the village code in t2, the source in t4.
+    """
+
+    table: str
+    row_key: str
+    indicator: str
+    value: Decimal | bool | str | None
+    sheet: str
+    cell: str
+    raw: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class PersonalHashes:
+    """Keyed hashes of the footer's personal data; the clear text is never kept."""
+
+    filer: str | None = None
+    phone: str | None = None
+    reviewer: str | None = None
+
+
+@dataclass(frozen=True)
+class ParsedSubmission:
+    """One file as read: where it comes from, its values and what is wrong with it."""
+
+    file_name: str
+    format: Format
+    county_code: str | None = None
+    county_name: str | None = None
+    period: str | None = None
+    filled_date: date | None = None
+    declared_period: str | None = None
+    personal: PersonalHashes = field(default_factory=PersonalHashes)
+    values: tuple[Value, ...] = ()
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def accepted(self) -> bool:
+        return not any(f.severity == "error" for f in self.findings)
+
+    @property
+    def errors(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity == "error")
+
+
+class FindingLog:
+    """Collects the findings on one file and words their messages."""
+
+    def __init__(self, file_name: str) -> None:
+        self.file_name = file_name
+        self.items: list[Finding] = []
+
+    def add(
+        self,
+        severity: Severity,
+        code: str,
+        *,
+        zh: str,
+        en: str,
+        sheet: str = "",
+        cell: str = "",
+        line: int | None = None,
+        table: str = "",
+        row_key: str = "",
+        indicator: str = "",
+        expected: str = "",
+        found: str = "",
+    ) -> None:
+        where_zh, where_en = self._where(sheet, cell, line)
+        shown = _mask_phones(found if len(found) <= 60 else found[:57] + "...")
+        message_zh = f"{where_zh}：{zh}" + (f"，实际为“{shown}”" if found else "") + "。"
+        message_en = f"{where_en}: {en}" + (f" (found “{shown}”)" if found else "") + "."
+
+        self.items.append(
+            Finding(
+                severity, code, self.file_name, message_zh, message_en, sheet, cell, line,
+                table, row_key, indicator, expected, shown,
+            )
+        )
+
+    def problem(
+        self,
+        problem: Problem,
+        *,
+        sheet: str = "",
+        cell: str = "",
+        line: int | None = None,
+        table: str = "",
+        row_key: str = "",
+        indicator: str = "",
+        found: str = "",
+        label: str = "",
+    ) -> None:
+        """A finding from a value problem, prefixed with the column label when known."""
+        prefix_zh = f"“{label}”" if label else ""
+        prefix_en = f"“{label}” " if label else ""
+        self.add(
+            problem.severity,  # type: ignore[arg-type]
+            problem.code,
+            zh=prefix_zh + problem.zh,
+            en=prefix_en + problem.en,
+            sheet=sheet,
+            cell=cell,
+            line=line,
+            table=table,
+            row_key=row_key,
+            indicator=indicator,
+            expected=problem.expected,
+            found=found,
+        )
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.severity == "error" for f in self.items)
+
+    def _where(self, sheet: str, cell: str, line: int | None) -> tuple[str, str]:
+        if line is not None:
+            return f"文件“{self.file_name}”第{line}行", f"File “{self.file_name}”, line {line}"
+
+        if sheet and cell:
+            return f"文件“{self.file_name}”{sheet}!{cell}", f"File “{self.file_name}”, {sheet}!{cell}"
+
+        if sheet:
+            return f"文件“{self.file_name}”工作表“{sheet}”", f"File “{self.file_name}”, sheet {sheet}"
+
+        return f"文件“{self.file_name}”", f"File “{self.file_name}”"
+
+
+def _mask_phones(text: str) -> str:
+    return _MOBILE.sub(lambda m: m.group(0)[:3] + "********", text)

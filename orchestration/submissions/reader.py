@@ -1,0 +1,88 @@
+"""``read_submission``: one delivered file in, typed values and findings out.
+
+Pure: no database, no logging, no clock, so the orchestration layer can run it in worker
+processes. Whatever is wrong with the file becomes a finding; no exception escapes.
+The filer's name, telephone and the reviewer's name leave this module only as
+``hash_personal(...)`` results.
+"""
+
+from __future__ import annotations
+
+import csv
+import zipfile
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+from xml.etree.ElementTree import ParseError
+
+from .arrow import FINDINGS_SCHEMA, VALUES_SCHEMA, submission_record, to_arrow
+from .longcsv import BadCsv, read_csv
+from .model import FindingLog, Format, ParsedSubmission
+from .workbook import Refused
+from .xlsx import read_xlsx
+
+__all__ = [
+    "FINDINGS_SCHEMA",
+    "VALUES_SCHEMA",
+    "read_submission",
+    "submission_record",
+    "to_arrow",
+]
+
+# What a damaged file makes zipfile, zlib, the XML parsers, openpyxl and csv raise.
+_DAMAGED = (
+    zipfile.BadZipFile, zlib.error, ParseError, KeyError, ValueError, EOFError, OSError, csv.Error,
+)
+
+
+def read_submission(
+    path: Path, *, declared_period: str | None, hash_personal: Callable[[str], str]
+) -> ParsedSubmission:
+    """Read one .xlsx or long .csv submission.
+
+    ``declared_period`` ('YYYY-MM', from the drop folder) is only compared with the period
+    in the content; a disagreement is a ``period_mismatch`` warning.
+    """
+    log = FindingLog(path.name)
+    suffix = path.suffix.lower()
+    if suffix not in (".xlsx", ".csv"):
+        return _unsupported(path, declared_period, log)
+
+    fmt: Format = "xlsx" if suffix == ".xlsx" else "csv"
+    try:
+        if fmt == "xlsx":
+            return read_xlsx(path, declared_period=declared_period,
+                             hash_personal=hash_personal, log=log)
+        return read_csv(path, declared_period=declared_period, log=log)
+    except (Refused, BadCsv) as refused:
+        log.add("error", refused.code, sheet=getattr(refused, "sheet", ""),
+                zh=refused.zh, en=refused.en, found=refused.found)
+    except _DAMAGED as exc:
+        log.add(
+            "error", "corrupt_file",
+            zh="文件已损坏或不完整，无法读取，请重新保存后再报送",
+            en="the file is damaged or incomplete and cannot be read; save it again and resend",
+            found=type(exc).__name__,
+        )
+    except Exception as exc:  # noqa: BLE001 - a file must never stop the nightly load
+        log.add(
+            "error", "unreadable_file",
+            zh="读取文件时出错，已转人工处理", en="the file could not be read and was passed on "
+            "for a person to look at",
+            found=type(exc).__name__,
+        )
+    return ParsedSubmission(
+        path.name, fmt, declared_period=declared_period, findings=tuple(log.items)
+    )
+
+
+def _unsupported(path: Path, declared_period: str | None, log: FindingLog) -> ParsedSubmission:
+    log.add(
+        "error", "unsupported_format",
+        zh="只接收Excel工作簿（.xlsx）或长表CSV（.csv），请另存为.xlsx后重新报送",
+        en="only Excel workbooks (.xlsx) and the long CSV (.csv) are accepted; save the file "
+        "as .xlsx and resend",
+        expected=".xlsx | .csv", found=path.suffix or "(no extension)",
+    )
+    return ParsedSubmission(path.name, "unsupported", declared_period=declared_period,
+                            findings=tuple(log.items))

@@ -1,0 +1,169 @@
+"""The long CSV: encodings, value conventions and findings with line numbers."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from .clerk_workbooks import codes, long_csv_lines, only, read, value_of
+
+
+def _write(tmp_path: Path, lines: list[str], encoding: str, name: str = "宕昌县.csv") -> Path:
+    path = tmp_path / name
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode(encoding))
+    return path
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+def test_encodings_read_the_same(tmp_path: Path, encoding: str) -> None:
+    lines = long_csv_lines()
+    lines[1] = lines[1].replace("52000", '"52,000"')
+
+    parsed = read(_write(tmp_path, lines, encoding))
+
+    assert parsed.findings == ()
+    assert (parsed.format, parsed.county_code, parsed.period) == ("csv", "621223", "2020-03")
+    assert len(parsed.values) == 13 + 2 * 12 + 8 + 6 * 2
+    first = value_of(parsed, "t1", "registered_poor_total")
+    assert (first.value, first.line, first.cell, first.raw) == (Decimal(52000), 2, "F2", "52,000")
+    assert value_of(parsed, "t2", "village_name", "621223100002").value == "红旗村"
+    assert value_of(parsed, "t2", "is_poor_village", "621223100001").value is True
+    assert value_of(parsed, "t4", "issues_rectified", "审计暗访").value == Decimal(13)
+
+
+def test_gb18030_text_is_not_mistaken_for_utf8(tmp_path: Path) -> None:
+    path = _write(tmp_path, long_csv_lines(), "gb18030")
+
+    assert path.read_bytes().decode("gb18030").count("红旗村") == 1
+    assert value_of(read(path), "t2", "township", "621223100002").value == "哈达铺镇"
+
+
+def test_value_conventions_in_csv(tmp_path: Path) -> None:
+    lines = long_csv_lines()
+    lines[2] = "621223,2020-03,t1,,lifted_cumulative,—"
+    lines[3] = "621223,2020-03,t1,,unlifted_households,无"
+    lines[4] = "621223,2020-03,t1,,unlifted_persons,２０００"
+
+    parsed = read(_write(tmp_path, lines, "utf-8"))
+
+    assert parsed.findings == ()
+    assert value_of(parsed, "t1", "lifted_cumulative").value is None
+    assert value_of(parsed, "t1", "unlifted_households").value == Decimal(0)
+    assert value_of(parsed, "t1", "unlifted_persons").value == Decimal(2000)
+
+
+def test_percent_in_csv(tmp_path: Path) -> None:
+    lines = [line.replace("incidence_pct,3.5", "incidence_pct,3.5%") for line in long_csv_lines()]
+
+    parsed = read(_write(tmp_path, lines, "utf-8"))
+
+    assert parsed.findings == ()
+    assert value_of(parsed, "t2", "incidence_pct", "621223100001").value == Decimal("3.5")
+
+
+def test_unknown_indicator_and_table_give_the_line(tmp_path: Path) -> None:
+    lines = long_csv_lines()
+    lines.insert(5, "621223,2020-03,t1,,poor_households,12")
+    lines.insert(8, "621223,2020-03,t9,,dropouts,0")
+
+    parsed = read(_write(tmp_path, lines, "utf-8"))
+
+    indicator = only(parsed, "unknown_indicator")
+    assert (indicator.severity, indicator.line, indicator.cell) == ("error", 6, "E6")
+    assert "第6行" in indicator.message_zh and "line 6" in indicator.message_en
+    table = only(parsed, "unknown_table")
+    assert (table.line, table.cell, table.found) == (9, "C9", "t9")
+    assert not parsed.accepted
+
+
+def test_bad_value_names_line_and_cell(tmp_path: Path) -> None:
+    lines = long_csv_lines()
+    lines[7] = "621223,2020-03,t1,,lifted_this_month,-5"
+
+    parsed = read(_write(tmp_path, lines, "utf-8"))
+
+    error = only(parsed, "negative_count")
+    assert (error.line, error.cell, error.found) == (8, "F8", "-5")
+    assert error.indicator == "lifted_this_month"
+
+
+def test_duplicate_line_and_missing_indicator(tmp_path: Path) -> None:
+    lines = long_csv_lines()
+    dropped = lines.pop(3)  # t1 unlifted_households
+    lines.append(lines[1])
+
+    parsed = read(_write(tmp_path, lines, "utf-8"))
+
+    assert "unlifted_households" in dropped
+    assert sorted(codes(parsed)) == ["duplicate_value", "missing_indicator"]
+    assert only(parsed, "duplicate_value").line == len(lines)
+    assert only(parsed, "missing_indicator").indicator == "unlifted_households"
+
+
+def test_unknown_source_in_csv(tmp_path: Path) -> None:
+    lines = long_csv_lines() + ["621223,2020-03,t4,群众来信,issues_found,3"]
+
+    parsed = read(_write(tmp_path, lines, "utf-8"))
+
+    error = only(parsed, "unknown_source")
+    assert (error.line, error.cell, error.found) == (len(lines), "D" + str(len(lines)), "群众来信")
+
+
+def test_period_mismatch_in_csv(tmp_path: Path) -> None:
+    parsed = read(_write(tmp_path, long_csv_lines(), "utf-8"), declared_period="2020-02")
+
+    mismatch = only(parsed, "period_mismatch")
+    assert (mismatch.severity, mismatch.line, mismatch.cell) == ("warning", 2, "B2")
+    assert (mismatch.expected, mismatch.found) == ("2020-02", "2020-03")
+    assert parsed.accepted
+
+
+def test_wrong_header(tmp_path: Path) -> None:
+    lines = ["county,period,table,row_key,indicator,value"] + long_csv_lines()[1:]
+
+    parsed = read(_write(tmp_path, lines, "utf-8"))
+
+    assert [(f.code, f.severity, f.found) for f in parsed.findings][0] == (
+        "extra_column", "info", "county",
+    )
+    finding = parsed.findings[1]
+    assert (finding.code, finding.severity) == ("bad_header", "error")
+    assert "county_code" in finding.message_en
+    assert parsed.values == ()
+
+
+def test_undecodable_bytes(tmp_path: Path) -> None:
+    path = tmp_path / "a.csv"
+    path.write_bytes(long_csv_lines()[0].encode() + b"\r\n\xff\xfe\xfd\x80\x80\r\n")
+
+    parsed = read(path)
+
+    assert [f.code for f in parsed.findings] == ["bad_encoding"]
+
+
+def test_extra_column_and_short_lines(tmp_path: Path) -> None:
+    lines = ["remark," + long_csv_lines()[0]] + ["," + line for line in long_csv_lines()[1:]]
+    lines[3] = "已核实,621223,2020-03,t1,,unlifted_households"  # value field left off
+
+    parsed = read(_write(tmp_path, lines, "utf-8"))
+
+    assert [(f.code, f.cell, f.found) for f in parsed.findings] == [
+        ("extra_column", "A1", "remark"),
+    ]
+    short = value_of(parsed, "t1", "unlifted_households")
+    assert (short.value, short.cell, short.line) == (None, "G4", 4)
+
+
+def test_lines_of_another_county_in_the_same_file(tmp_path: Path) -> None:
+    lines = long_csv_lines()
+    lines[5] = lines[5].replace("621223,", "621224,", 1)
+
+    parsed = read(_write(tmp_path, lines, "utf-8"))
+
+    error = only(parsed, "inconsistent_county")
+    assert (error.line, error.cell, error.found, error.expected) == (
+        6, "A6", "621224", "the same code as earlier lines (621223)",
+    )
+    assert parsed.county_code == "621223"

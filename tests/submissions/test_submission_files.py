@@ -1,0 +1,110 @@
+"""Files that are not a readable submission: each gives an error finding, never an exception."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import openpyxl
+
+from .clerk_workbooks import read, save, set_sheet_xml, standard_sheets
+
+
+def test_truncated_workbook(tmp_path: Path) -> None:
+    path = save(tmp_path / "宕昌县.xlsx", standard_sheets())
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+    parsed = read(path)
+
+    assert [(f.severity, f.code, f.file_name) for f in parsed.findings] == [
+        ("error", "corrupt_file", "宕昌县.xlsx")
+    ]
+    assert parsed.format == "xlsx"
+    assert parsed.values == ()
+    assert not parsed.accepted
+
+
+def test_damaged_part_inside_a_whole_zip(tmp_path: Path) -> None:
+    path = save(tmp_path / "a.xlsx", standard_sheets())
+    set_sheet_xml(path, "xl/worksheets/sheet2.xml", lambda xml: xml[: len(xml) // 2])
+
+    parsed = read(path)
+
+    assert [f.code for f in parsed.findings] == ["corrupt_file"]
+    assert parsed.values == ()
+
+
+def test_text_file_named_xlsx(tmp_path: Path) -> None:
+    path = tmp_path / "a.xlsx"
+    path.write_text("这不是表格", encoding="utf-8")
+
+    parsed = read(path)
+
+    assert [f.code for f in parsed.findings] == ["corrupt_file"]
+
+
+def test_unsupported_format(tmp_path: Path) -> None:
+    path = tmp_path / "宕昌县3月.xls"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100)
+
+    parsed = read(path)
+
+    (finding,) = parsed.findings
+    assert (finding.severity, finding.code) == ("error", "unsupported_format")
+    assert finding.found == ".xls"
+    assert ".xlsx" in finding.message_zh
+    assert parsed.format == "unsupported"
+    assert not parsed.accepted
+
+
+def test_sheet_with_too_many_rows_is_refused(tmp_path: Path) -> None:
+    path = save(tmp_path / "a.xlsx", standard_sheets())
+    workbook = openpyxl.load_workbook(path)
+    workbook["表2 贫困村"].cell(6001, 1, "x")
+    workbook.save(path)
+
+    parsed = read(path)
+
+    (finding,) = parsed.findings
+    assert (finding.code, finding.sheet, finding.found) == ("sheet_too_large", "表2 贫困村", "6001x13")
+    assert parsed.values == ()
+
+
+def test_sheet_declaring_absurd_dimensions_is_refused_before_loading(tmp_path: Path) -> None:
+    path = save(tmp_path / "a.xlsx", standard_sheets())
+    declare = re.compile(r'<dimension ref="[^"]*"')
+    set_sheet_xml(
+        path, "xl/worksheets/sheet3.xml",
+        lambda xml: declare.sub('<dimension ref="A1:XFD1048576"', xml, count=1),
+    )
+
+    parsed = read(path)
+
+    (finding,) = parsed.findings
+    assert (finding.code, finding.sheet, finding.found) == (
+        "sheet_too_large", "表3 三保障和饮水安全", "1048576x16384",
+    )
+
+
+def test_extra_sheet_with_too_many_columns_is_refused(tmp_path: Path) -> None:
+    path = save(tmp_path / "a.xlsx", standard_sheets())
+    workbook = openpyxl.load_workbook(path)
+    workbook.create_sheet("草稿").cell(1, 300, 1)
+    workbook.save(path)
+
+    parsed = read(path)
+
+    assert [(f.code, f.sheet) for f in parsed.findings] == [("sheet_too_large", "草稿")]
+
+
+def test_merge_over_an_absurd_range_is_refused(tmp_path: Path) -> None:
+    path = save(tmp_path / "a.xlsx", standard_sheets())
+    set_sheet_xml(path, "xl/worksheets/sheet1.xml",
+                  lambda xml: xml.replace('<mergeCell ref="A1:M1"', '<mergeCell ref="A1:ZZ9000"'))
+
+    parsed = read(path)
+
+    assert [(f.code, f.sheet, f.found) for f in parsed.findings] == [
+        ("sheet_too_large", "表1 贫困人口", "9000x702"),
+    ]
