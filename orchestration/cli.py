@@ -96,10 +96,12 @@ def _audit(args: argparse.Namespace) -> int:
             return 1
         if relation is None:
             return 0
+        # Through Arrow, DECIMAL figures stay exact (0.80 prints as 0.80, not 0.8).
+        frame = relation.to_arrow_table().to_pandas()
         if args.csv:
-            relation.to_df().to_csv(sys.stdout, index=False)
+            frame.to_csv(sys.stdout, index=False)
         else:
-            print(relation.to_df().to_markdown(index=False))
+            print(frame.to_markdown(index=False, disable_numparse=True))
     return 0
 
 
