@@ -97,7 +97,8 @@ def _audit(args: argparse.Namespace) -> int:
         if relation is None:
             return 0
         # Through Arrow, DECIMAL figures stay exact (0.80 prints as 0.80, not 0.8).
-        frame = relation.to_arrow_table().to_pandas()
+        frame = relation.to_arrow_table().to_pandas(integer_object_nulls=True)
+        frame = frame.astype(object).where(frame.notna(), "")
         if args.csv:
             frame.to_csv(sys.stdout, index=False)
         else:

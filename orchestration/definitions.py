@@ -1,19 +1,18 @@
-"""Everything Dagster loads: assets, checks, the nightly job and its schedule, resources."""
+"""Everything Dagster loads: assets, checks, the nightly job, its schedule and sensor."""
 
+from dagster import AssetSelection, Definitions, define_asset_job, in_process_executor
 
-from dagster import (
-    AssetSelection,
-    DefaultScheduleStatus,
-    Definitions,
-    ScheduleDefinition,
-    define_asset_job,
-    in_process_executor,
-)
-
+from orchestration.lib.resources import WarehouseResource
 from orchestration.publish.assets import published_warehouse_asset, warehouse_build
 from orchestration.quality.checks import build_plan_checks
 from orchestration.reference.assets import reference_tables
-from orchestration.lib.resources import WarehouseResource
+from orchestration.submissions.assets import (
+    MONTHS,
+    submission_archive,
+    submission_parses,
+    submission_rows,
+)
+from orchestration.submissions.automation import build_automation
 from orchestration.tiers.assets import dbt_models, dbt_resource
 
 published_warehouse = published_warehouse_asset(upstream=sorted(dbt_models.keys))
@@ -22,24 +21,28 @@ published_warehouse = published_warehouse_asset(upstream=sorted(dbt_models.keys)
 # load lock lives as long as the run, and process start-up is not paid per step.
 nightly_load = define_asset_job(
     name="nightly_load",
-    description="每晚装载 Rebuild the warehouse from raw/ and publish it if every check passes.",
+    description="每晚装载 Archive and parse new county files, rebuild the tiers, publish if "
+    "every check passes. Runs cover a range of reporting months.",
     selection=AssetSelection.all(),
     executor_def=in_process_executor,
-    tags={"dagster/max_concurrent_runs": 1},
+    partitions_def=MONTHS,
 )
 
-nightly_schedule = ScheduleDefinition(
-    name="nightly_load_schedule",
-    job=nightly_load,
-    cron_schedule="0 2 * * *",
-    execution_timezone="Asia/Shanghai",
-    default_status=DefaultScheduleStatus.RUNNING,
-)
+nightly_schedule, new_files_sensor = build_automation(nightly_load)
 
 defs = Definitions(
-    assets=[warehouse_build, reference_tables, dbt_models, published_warehouse],
+    assets=[
+        warehouse_build,
+        reference_tables,
+        submission_archive,
+        submission_parses,
+        submission_rows,
+        dbt_models,
+        published_warehouse,
+    ],
     asset_checks=build_plan_checks(),
     jobs=[nightly_load],
     schedules=[nightly_schedule],
+    sensors=[new_files_sensor],
     resources={"warehouse": WarehouseResource.from_env(), "dbt": dbt_resource()},
 )

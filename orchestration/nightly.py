@@ -14,6 +14,7 @@ from datetime import datetime
 from dagster import DagsterEventType, DagsterInstance, ExecuteInProcessResult
 
 from orchestration.lib.paths import ProjectPaths
+from orchestration.submissions.automation import month_range_tags, nightly_range
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,10 @@ def run_nightly(paths: ProjectPaths) -> int:
     # dbt's and Dagster's own output goes to the log file; the terminal gets the summary.
     with open(log_path, "w") as log, redirect_stdout(log), redirect_stderr(log):
         with DagsterInstance.get() as instance:
-            result = job.execute_in_process(instance=instance, raise_on_error=False)
+            start, end = nightly_range(paths.raw_dir)
+            result = job.execute_in_process(
+                instance=instance, raise_on_error=False, tags=month_range_tags(start, end)
+            )
 
     print(render(result, paths))
     return 0 if result.success else 1

@@ -81,11 +81,14 @@ def connect_readonly(paths: ProjectPaths) -> duckdb.DuckDBPyConnection:
         )
     # Read-only stops writes to the warehouse; no external access also stops COPY TO,
     # ATTACH and reading other files, so an audit query can only read these tables.
-    return duckdb.connect(
+    connection = duckdb.connect(
         str(paths.published_db),
         read_only=True,
         config={"enable_external_access": False},
     )
+    # Receipt times and deadlines are Beijing time; show them so.
+    connection.execute("set TimeZone = 'Asia/Shanghai'")
+    return connection
 
 
 _LOAD_LOCKS: dict[Path, object] = {}
@@ -116,6 +119,18 @@ def release_load_lock(paths: ProjectPaths) -> None:
     handle = _LOAD_LOCKS.pop(paths.warehouse_dir, None)
     if handle is not None:
         handle.close()
+
+
+def scalar(connection: duckdb.DuckDBPyConnection, sql: str, params: object = None) -> object:
+    """The single value a query returns.
+
+    Fetches the whole result: duckdb 2.0 refuses the next statement on a connection whose
+    last result was not read to the end, which `fetchone()` on one row does not do.
+    """
+    rows = connection.execute(sql, params).fetchall() if params is not None else (
+        connection.execute(sql).fetchall()
+    )
+    return rows[0][0]
 
 
 def _fsync(path: Path) -> None:

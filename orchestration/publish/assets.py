@@ -12,7 +12,7 @@ import duckdb
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
 from orchestration.lib.resources import WAREHOUSE_POOL, WarehouseResource
-from orchestration.lib.warehouse import acquire_load_lock, begin_build, publish
+from orchestration.lib.warehouse import acquire_load_lock, begin_build, publish, scalar
 
 # The schemas a reader of the published warehouse is meant to see.
 PUBLISHED_SCHEMAS = ("province", "departments", "prefectures", "counties", "quality", "reference")
@@ -76,7 +76,7 @@ def _table_counts(path: str) -> list[tuple[str, int]]:
             [list(PUBLISHED_SCHEMAS)],
         ).fetchall()
         return [
-            (name, connection.execute(f"select count(*) from {name}").fetchone()[0])
+            (name, scalar(connection, f"select count(*) from {name}"))
             for (name,) in names
         ]
 

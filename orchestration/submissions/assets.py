@@ -1,0 +1,358 @@
+"""The path from a file in the drop zone to rows in the build warehouse, month by month.
+
+Three assets, partitioned by reporting month (Asia/Shanghai):
+
+- `submission_archive`: copy new files of the month's drop folder into the archive and
+  append their receipts (nothing else happens to a file before this);
+- `submission_parses`: parse the month's files into the Parquet cache, in parallel;
+- `submission_rows`: replace the month's rows in the build warehouse and write a clerk's
+  report for every quarantined file.
+
+A run may cover a range of months (one step each, not one per month). A sensor asks for
+the months whose folders hold files not archived yet; the nightly schedule asks for every
+month that has a folder.
+"""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyarrow.parquet as pq
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetSpec,
+    BackfillPolicy,
+    MaterializeResult,
+    MetadataValue,
+    MonthlyPartitionsDefinition,
+    asset,
+    multi_asset,
+)
+
+from orchestration.lib.personal import load_key
+from orchestration.lib.resources import WAREHOUSE_POOL, WarehouseResource
+from orchestration.lib.warehouse import build_connection, scalar
+from orchestration.submissions.archive import Receipt, archive_dir, archive_months, read_receipts
+from orchestration.submissions.parse_cache import (
+    ParseJob,
+    cache_dir,
+    cached_paths,
+    parse_all,
+)
+from orchestration.submissions.quarantine import write_reports
+
+# The plan was issued in January 2020; its monthly dispatch runs from then on.
+MONTHS = MonthlyPartitionsDefinition(
+    start_date="2020-01", timezone="Asia/Shanghai", end_offset=1, fmt="%Y-%m"
+)
+SCHEMA = "submissions"
+BUILD_KEY = AssetKey("warehouse_build")
+
+
+def _months(context: AssetExecutionContext) -> list[str]:
+    return list(context.partition_keys)
+
+
+@asset(
+    group_name="submissions",
+    partitions_def=MONTHS,
+    backfill_policy=BackfillPolicy.single_run(),
+    kinds={"xlsx", "csv"},
+)
+def submission_archive(
+    context: AssetExecutionContext, warehouse: WarehouseResource
+) -> MaterializeResult:
+    """归档 Every delivered file copied unchanged to raw/archive/<sha256>, with its receipt."""
+    months = _months(context)
+    outcome = archive_months(warehouse.paths.raw_dir, months)
+
+    context.log.info(
+        f"months {months[0]}..{months[-1]}: {len(outcome.new)} new files archived, "
+        f"{len(outcome.already_archived)} seen before, {len(outcome.ignored)} ignored"
+    )
+    return MaterializeResult(
+        metadata={
+            "files_new": len(outcome.new),
+            "files_seen_before": len(outcome.already_archived),
+            "files_ignored": len(outcome.ignored),
+            "new_files": MetadataValue.md(_receipts_markdown(outcome.new)),
+        }
+    )
+
+
+@asset(
+    group_name="submissions",
+    partitions_def=MONTHS,
+    backfill_policy=BackfillPolicy.single_run(),
+    deps=[submission_archive],
+    kinds={"parquet"},
+)
+def submission_parses(
+    context: AssetExecutionContext, warehouse: WarehouseResource
+) -> MaterializeResult:
+    """解析 Each archived file read into typed values and findings, cached as Parquet."""
+    paths = warehouse.paths
+    jobs = _parse_jobs(paths.raw_dir, _months(context))
+    key = load_key()
+
+    def progress(done: int, total: int) -> None:
+        if done == total or done % 100 == 0:
+            context.log.info(f"parsed {done}/{total} files")
+
+    outcomes = parse_all(jobs, cache_dir(paths.warehouse_dir, key), key, progress)
+    parsed = [o for o in outcomes if not o.cached]
+    rejected = [o for o in outcomes if not o.accepted]
+
+    context.log.info(
+        f"{len(jobs)} files: {len(parsed)} parsed, {len(jobs) - len(parsed)} from cache, "
+        f"{len(rejected)} to quarantine"
+    )
+    return MaterializeResult(
+        metadata={
+            "files_read": len(jobs),
+            "files_parsed": len(parsed),
+            "files_from_cache": len(jobs) - len(parsed),
+            "files_accepted": len(jobs) - len(rejected),
+            "files_rejected": len(rejected),
+            "values_read": sum(o.values for o in outcomes),
+            "findings": sum(o.findings for o in outcomes),
+        }
+    )
+
+
+ROW_TABLES = {
+    "receipts": "收件登记 the receipt ledger, all months",
+    "files": "报送文件 one row per parsed file and drop month",
+    "values": "报送数据 every value with its sheet and cell",
+    "findings": "文件问题 every finding on a file",
+    "simulation_manifest": "模拟清单 files the simulator wrote",
+}
+
+
+@multi_asset(
+    specs=[
+        AssetSpec(
+            key=AssetKey([SCHEMA, table]),
+            description=description,
+            group_name="submissions",
+            # After the reference tables: load-time rules check counties against the registry.
+            deps=[submission_parses, BUILD_KEY, AssetKey(["reference", "counties"])],
+            kinds={"duckdb"},
+        )
+        for table, description in ROW_TABLES.items()
+    ],
+    partitions_def=MONTHS,
+    backfill_policy=BackfillPolicy.single_run(),
+    pool=WAREHOUSE_POOL,
+    can_subset=False,
+)
+def submission_rows(
+    context: AssetExecutionContext, warehouse: WarehouseResource
+) -> Iterator[MaterializeResult]:
+    """入库 The months' files, values and findings in the build warehouse, replaced whole."""
+    paths = warehouse.paths
+    months = _months(context)
+    jobs = _parse_jobs(paths.raw_dir, months)
+    cache = cache_dir(paths.warehouse_dir, load_key())
+
+    with build_connection(paths) as connection:
+        counts = _replace_months(connection, paths.raw_dir, months, jobs, cache)
+        rejected = connection.execute(
+            f"select * from {SCHEMA}.files where not accepted and drop_month in ?", [months]
+        ).to_arrow_table()
+        findings = connection.execute(
+            f"select * from {SCHEMA}.findings where drop_month in ? order by file_sha256, sheet, "
+            "cell", [months]
+        ).to_arrow_table()
+        totals = {
+            table: scalar(connection, f"select count(*) from {SCHEMA}.{table}")
+            for table in ROW_TABLES
+        }
+
+    reports = write_reports(paths.warehouse_dir / "quarantine", rejected, findings)
+    context.log.info(
+        f"months {months[0]}..{months[-1]}: {counts['files']} files, {counts['values']} values, "
+        f"{counts['findings']} findings; {len(reports)} files quarantined"
+    )
+    report_list = MetadataValue.md("\n".join(f"- {path}" for path in reports) or "none")
+    for table in ROW_TABLES:
+        metadata: dict[str, object] = {"rows_total": totals[table]}
+        if table in counts:
+            metadata["rows_written"] = counts[table]
+        if table == "files":
+            metadata["files_quarantined"] = len(reports)
+            metadata["quarantine_reports"] = report_list
+        yield MaterializeResult(asset_key=AssetKey([SCHEMA, table]), metadata=metadata)
+
+
+def _parse_jobs(raw_dir: Path, months: list[str]) -> list[ParseJob]:
+    archive = archive_dir(raw_dir)
+    wanted = set(months)
+    return [
+        ParseJob(r.file_sha256, archive / r.archive_name, r.drop_month, r.original_name)
+        for r in read_receipts(raw_dir)
+        if r.drop_month in wanted
+    ]
+
+
+def _replace_months(connection, raw_dir: Path, months: list[str], jobs: list[ParseJob],
+                    cache: Path) -> dict[str, int]:
+    """Delete the months' rows and insert them again from the cache, in one transaction."""
+    connection.execute("begin transaction")
+    connection.execute(f"create schema if not exists {SCHEMA}")
+    _replace_receipts(connection, raw_dir)
+    _replace_simulation_manifest(connection, raw_dir)
+
+    counts = {}
+    for part, table in (("file", "files"), ("values", "values"), ("findings", "findings")):
+        counts[table] = _replace_part(connection, months, jobs, cache, part, table)
+    _add_intake_findings(connection, months)
+    connection.execute("commit")
+    return counts
+
+
+# Rules that need more than the file's bytes (its receipt, the registry), so they are
+# applied at load time rather than cached with the parse.
+_INTAKE_RULES = {
+    "period_not_started": (
+        "files.period > substr(receipts.received_at, 1, 7)",
+        "报告期尚未开始：收到文件时该月还未到",
+        "the reporting period had not started when the file was received",
+        "a period up to the month of receipt",
+        "files.period",
+    ),
+    "unknown_county": (
+        "files.county_code is not null and files.county_code not in "
+        "(select county_code from reference.counties)",
+        "行政区划代码不是75个贫困县之一",
+        "the county code is not one of the 75 poor counties",
+        "a code of raw/reference/counties.csv",
+        "files.county_code",
+    ),
+}
+
+
+def _add_intake_findings(connection, months: list[str]) -> None:
+    """Add the load-time findings as errors, and quarantine the files they name."""
+    for code, (condition, zh, en, expected, found) in _INTAKE_RULES.items():
+        offenders = f"""
+            select files.file_sha256, files.drop_month, files.file_name, files.county_code,
+                   files.period, {found} as found
+            from {SCHEMA}.files as files
+            inner join (
+                select file_sha256, drop_month, min(received_at) as received_at
+                from {SCHEMA}.receipts group by all
+            ) as receipts using (file_sha256, drop_month)
+            where files.drop_month in $months and ({condition})
+        """
+        connection.execute(
+            f"""
+            insert into {SCHEMA}.findings by name
+            select drop_month, file_sha256, file_name, county_code, period,
+                   'error' as severity, '{code}' as code, '' as "table", '' as row_key,
+                   '' as indicator, '' as sheet, '' as cell, null as line,
+                   '{expected}' as expected, coalesce(found, '') as found,
+                   '{zh}' as message_zh, '{en}' as message_en
+            from ({offenders})
+            """,
+            {"months": months},
+        )
+        connection.execute(
+            f"""
+            update {SCHEMA}.files set accepted = false, errors = errors + 1
+            where (file_sha256, drop_month) in (select (file_sha256, drop_month) from ({offenders}))
+            """,
+            {"months": months},
+        )
+
+
+def _replace_receipts(connection, raw_dir: Path) -> None:
+    receipts = read_receipts(raw_dir)
+    columns = list(Receipt.__dataclass_fields__)
+    rows = [[getattr(r, c) for c in columns] for r in receipts]
+    connection.execute(
+        f"create or replace table {SCHEMA}.receipts ("
+        + ", ".join(f"{c} {'bigint' if c == 'size_bytes' else 'varchar'}" for c in columns)
+        + ")"
+    )
+    if rows:
+        connection.executemany(
+            f"insert into {SCHEMA}.receipts values ({', '.join('?' * len(columns))})", rows
+        )
+
+
+MANIFEST_COLUMNS = (
+    "file_name", "relative_path", "sha256", "kind", "county_code", "prefecture_code", "period",
+    "version", "scenario", "seed", "received_at",
+)
+
+
+def _replace_simulation_manifest(connection, raw_dir: Path) -> None:
+    """The simulator's list of the files it wrote: every row from them is marked simulated."""
+    manifest = raw_dir / "submissions" / "simulation_manifest.csv"
+    columns = ", ".join(f"{name} varchar" for name in MANIFEST_COLUMNS)
+    connection.execute(f"create or replace table {SCHEMA}.simulation_manifest ({columns})")
+    if manifest.exists():
+        connection.execute(
+            f"insert into {SCHEMA}.simulation_manifest by name "
+            "select * from read_csv(?, all_varchar = true, header = true)",
+            [str(manifest)],
+        )
+
+
+def _replace_part(connection, months, jobs, cache, part: str, table: str) -> int:
+    files = [(str(cached_paths(cache, job)[part]), job.drop_month) for job in jobs]
+    target = f"{SCHEMA}.{table}"
+    exists = scalar(
+        connection,
+        "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
+        [SCHEMA, table],
+    )
+    if not exists:
+        schema = _empty_schema(part)
+        connection.register("empty_part", schema)
+        connection.execute(
+            f"create table {target} as select ''::varchar as drop_month, * from empty_part "
+            "limit 0"
+        )
+        connection.unregister("empty_part")
+    connection.execute(f"delete from {target} where drop_month in ?", [months])
+    if not files:
+        return 0
+
+    connection.execute("create or replace temp table part_files (path varchar, drop_month varchar)")
+    connection.executemany("insert into part_files values (?, ?)", files)
+    connection.execute(
+        f"""
+        insert into {target}
+        select part_files.drop_month, parsed.* exclude (filename)
+        from read_parquet(?, filename = true, union_by_name = true) as parsed
+        inner join part_files on part_files.path = parsed.filename
+        """,
+        [[path for path, _ in files]],
+    )
+    return scalar(connection, f"select count(*) from {target} where drop_month in ?", [months])
+
+
+def _empty_schema(part: str):
+    from orchestration.submissions.arrow import (
+        FINDINGS_SCHEMA,
+        SUBMISSION_SCHEMA,
+        VALUES_SCHEMA,
+    )
+
+    schema = {"file": SUBMISSION_SCHEMA, "values": VALUES_SCHEMA, "findings": FINDINGS_SCHEMA}
+    return schema[part].empty_table()
+
+
+def _receipts_markdown(receipts: list[Receipt]) -> str:
+    if not receipts:
+        return "none"
+    lines = ["| file | month | received | sha256 |", "|---|---|---|---|"]
+    lines.extend(
+        f"| {r.original_name} | {r.drop_month} | {r.received_at} | {r.file_sha256[:12]} |"
+        for r in receipts[:200]
+    )
+    return "\n".join(lines)
+
+

@@ -1,0 +1,100 @@
+"""When the load runs: a sensor for new files, a nightly schedule, and the months each covers.
+
+Runs cover a range of reporting months (the partitioned assets take them in one step);
+the rest of the graph (reference data, dbt, checks, publish) runs once per run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from pathlib import Path
+
+from dagster import (
+    DefaultScheduleStatus,
+    DefaultSensorStatus,
+    JobDefinition,
+    RunRequest,
+    ScheduleEvaluationContext,
+    SensorEvaluationContext,
+    SkipReason,
+    schedule,
+    sensor,
+)
+
+from orchestration.lib.paths import ProjectPaths
+from orchestration.submissions.archive import SHANGHAI, drop_months, read_receipts
+
+FIRST_MONTH = "2020-01"
+RANGE_START = "dagster/asset_partition_range_start"
+RANGE_END = "dagster/asset_partition_range_end"
+
+
+def month_range_tags(start: str, end: str) -> dict[str, str]:
+    return {RANGE_START: start, RANGE_END: end}
+
+
+def nightly_range(raw_dir: Path) -> tuple[str, str]:
+    """Every month that has a drop folder (or the first month when there is none)."""
+    months = drop_months(raw_dir) or [FIRST_MONTH]
+    return months[0], months[-1]
+
+
+def months_with_new_files(raw_dir: Path) -> list[str]:
+    """Months whose folders hold a file the ledger has not seen, by path, size and time."""
+    seen = {(r.relative_path, r.size_bytes, r.received_at) for r in read_receipts(raw_dir)}
+    touched = []
+    for month in drop_months(raw_dir):
+        for path in (raw_dir / "submissions" / month).iterdir():
+            if not path.is_file() or path.name.startswith("."):
+                continue
+            stat = path.stat()
+            received = datetime.fromtimestamp(stat.st_mtime, tz=SHANGHAI)
+            signature = (f"{month}/{path.name}", stat.st_size, received.isoformat("T", "seconds"))
+            if signature not in seen:
+                touched.append(month)
+                break
+    return touched
+
+
+def build_automation(job: JobDefinition):
+    @schedule(
+        name="nightly_load_schedule",
+        job=job,
+        cron_schedule="0 2 * * *",
+        execution_timezone="Asia/Shanghai",
+        default_status=DefaultScheduleStatus.RUNNING,
+    )
+    def nightly_schedule(context: ScheduleEvaluationContext) -> RunRequest:
+        """每晚 02:00 Every month with a drop folder, then the tiers, checks and publish."""
+        start, end = nightly_range(ProjectPaths.from_env().raw_dir)
+        return RunRequest(tags=month_range_tags(start, end))
+
+    @sensor(
+        name="new_submission_files",
+        job=job,
+        minimum_interval_seconds=60,
+        default_status=DefaultSensorStatus.RUNNING,
+    )
+    def new_files_sensor(context: SensorEvaluationContext):
+        """新文件 One run per month whose drop folder has a file not archived yet."""
+        months = months_with_new_files(ProjectPaths.from_env().raw_dir)
+        if not months:
+            return SkipReason("no new files in raw/submissions/")
+        return [
+            # The run key makes the sensor ask once per month and state of its folder.
+            RunRequest(run_key=f"{month}:{_folder_state(month)}", tags=month_range_tags(month, month))
+            for month in months
+        ]
+
+    return nightly_schedule, new_files_sensor
+
+
+def _folder_state(month: str) -> str:
+    folder = ProjectPaths.from_env().raw_dir / "submissions" / month
+    entries = sorted(
+        (p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in folder.iterdir() if p.is_file()
+    )
+    # hashlib, not hash(): string hashes differ between processes, and each sensor tick
+    # may run in a new one.
+    return hashlib.sha1(repr(entries).encode()).hexdigest()[:16]

@@ -1,0 +1,148 @@
+"""Parse archived files in parallel into Parquet, once per file and parser version.
+
+Parsing is the slow part of a load and a pure function of the file's bytes (plus the drop
+folder's month, which findings compare with the content), so its output is cached under
+`warehouse/parsed/<parser>-<key>/`. The parser's name is a digest of this package's source:
+change the reader and every file is parsed again; change nothing and a nightly run with no
+new file parses nothing. The key fingerprint keeps digests made with another personal-data
+key from being reused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from orchestration.lib.personal import hasher, key_fingerprint
+from orchestration.submissions.arrow import submission_record, to_arrow
+from orchestration.submissions.reader import read_submission
+
+_PACKAGE = Path(__file__).resolve().parent
+# Worker processes cost a second to start; below this many files one process is faster.
+_SERIAL_BELOW = 8
+
+
+@dataclass(frozen=True)
+class ParseJob:
+    file_sha256: str
+    archive_path: Path
+    drop_month: str
+    original_name: str
+
+    @property
+    def stem(self) -> str:
+        return f"{self.file_sha256}-{self.drop_month}"
+
+
+@dataclass(frozen=True)
+class ParseOutcome:
+    job: ParseJob
+    cached: bool
+    accepted: bool
+    values: int
+    findings: int
+
+
+def parser_version() -> str:
+    """A digest of the reader's source files: the cache is valid while they are unchanged."""
+    digest = hashlib.sha256()
+    for path in sorted(_PACKAGE.glob("*.py")):
+        if path.name in ("assets.py", "archive.py", "parse_cache.py"):
+            continue
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def cache_dir(warehouse_dir: Path, key: bytes) -> Path:
+    return warehouse_dir / "parsed" / f"{parser_version()}-{key_fingerprint(key)}"
+
+
+def cached_paths(cache: Path, job: ParseJob) -> dict[str, Path]:
+    return {part: cache / f"{job.stem}.{part}.parquet" for part in ("file", "values", "findings")}
+
+
+def parse_all(
+    jobs: Sequence[ParseJob],
+    cache: Path,
+    key: bytes,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[ParseOutcome]:
+    """Parse what is not cached yet, on every core; report (done, total) as it goes."""
+    cache.mkdir(parents=True, exist_ok=True)
+    todo = [job for job in jobs if not cached_paths(cache, job)["file"].exists()]
+    outcomes = {job.stem: _cached_outcome(cache, job) for job in jobs if job not in todo}
+
+    if len(todo) < _SERIAL_BELOW:
+        results = (_parse_one(job, cache, key) for job in todo)
+        _collect(results, outcomes, len(todo), progress)
+    else:
+        workers = os.cpu_count() or 1
+        # spawn, not fork: the caller is a multi-threaded Dagster process.
+        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+            chunk = max(1, len(todo) // (workers * 4))
+            results = pool.map(_parse_one, todo, [cache] * len(todo), [key] * len(todo),
+                               chunksize=chunk)
+            _collect(results, outcomes, len(todo), progress)
+    return [outcomes[job.stem] for job in jobs]
+
+
+def _collect(results, outcomes: dict, total: int, progress) -> None:
+    for done, outcome in enumerate(results, start=1):
+        outcomes[outcome.job.stem] = outcome
+        if progress is not None:
+            progress(done, total)
+
+
+def _parse_one(job: ParseJob, cache: Path, key: bytes) -> ParseOutcome:
+    parsed = read_submission(
+        _named_view(job, cache), declared_period=job.drop_month, hash_personal=hasher(key)
+    )
+    values, findings = to_arrow(parsed, job.file_sha256)
+    record = submission_record(parsed, job.file_sha256)
+
+    paths = cached_paths(cache, job)
+    # The record is written last: its presence is what marks the entry complete.
+    for part, table in (("values", values), ("findings", findings), ("file", record)):
+        _write_atomically(table, paths[part])
+    return ParseOutcome(job, False, parsed.accepted, values.num_rows, findings.num_rows)
+
+
+def _named_view(job: ParseJob, cache: Path) -> Path:
+    """The archived file under its delivered name, so findings quote the name the clerk used.
+
+    Archived files are named by hash; a symlink in the cache gives the reader the original
+    name without copying the bytes or touching the archive.
+    """
+    folder = cache / ".names" / job.file_sha256
+    folder.mkdir(parents=True, exist_ok=True)
+    safe = Path(job.original_name).name.replace("\x00", "") or "unnamed"
+    view = folder / safe
+    if not view.is_symlink():
+        try:
+            view.symlink_to(job.archive_path)
+        except FileExistsError:
+            pass
+    return view
+
+
+def _cached_outcome(cache: Path, job: ParseJob) -> ParseOutcome:
+    record = pq.read_table(cached_paths(cache, job)["file"]).to_pylist()[0]
+    return ParseOutcome(
+        job, True, bool(record["accepted"]), int(record["values"]),
+        int(record["errors"]) + int(record["warnings"]),
+    )
+
+
+def _write_atomically(table: pa.Table, path: Path) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    pq.write_table(table, temporary)
+    os.replace(temporary, path)
