@@ -3,6 +3,7 @@
     dukan prepare            parse the dbt project (run once by `make setup`)
     dukan nightly            run the whole nightly load and print what it built and found
     dukan audit "SQL"        read-only SQL over the published warehouse
+    dukan template ...       the blank monthly form of one county, villages filled in
     dukan ui                 the Dagster UI on 127.0.0.1, for lineage and run history
 """
 
@@ -45,6 +46,12 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("--csv", action="store_true", help="print CSV instead of a table")
     audit.set_defaults(handler=_audit)
 
+    template = commands.add_parser("template", help="write the blank monthly form of a county")
+    template.add_argument("--county", required=True, help="6-digit code or name, e.g. 621223")
+    template.add_argument("--month", required=True, help="reporting period YYYY-MM")
+    template.add_argument("--out", type=Path, help="file to write (default: <code>_<month>.xlsx)")
+    template.set_defaults(handler=_template)
+
     ui = commands.add_parser("ui", help="start the Dagster UI on loopback")
     ui.add_argument("--port", type=int, default=3000)
     ui.set_defaults(handler=_ui)
@@ -64,10 +71,14 @@ def dagster_home(paths: ProjectPaths) -> Path:
 
 
 def _prepare(_: argparse.Namespace) -> int:
-    dagster_home(ProjectPaths.from_env())
+    paths = ProjectPaths.from_env()
+    dagster_home(paths)
     dbt = Path(sys.executable).with_name("dbt")
+    # Parse against the build path the load will use, so the load's dbt finds an unchanged
+    # profile and parses only what changed.
+    env = {**os.environ, "DUKAN_BUILD_DB": str(paths.build_db)}
     command = [str(dbt), "parse", "--quiet"]
-    return subprocess.run(command, cwd=DBT_PROJECT_DIR, check=False).returncode
+    return subprocess.run(command, cwd=DBT_PROJECT_DIR, env=env, check=False).returncode
 
 
 def _nightly(_: argparse.Namespace) -> int:
@@ -103,6 +114,21 @@ def _audit(args: argparse.Namespace) -> int:
             frame.to_csv(sys.stdout, index=False)
         else:
             print(frame.to_markdown(index=False, disable_numparse=True))
+    return 0
+
+
+def _template(args: argparse.Namespace) -> int:
+    from orchestration.submissions.county_forms import TemplateError, write_county_template
+
+    out = args.out or Path(f"{args.county}_{args.month}.xlsx")
+    try:
+        written = write_county_template(
+            ProjectPaths.from_env().reference_dir, args.county, args.month, out
+        )
+    except TemplateError as error:
+        print(error, file=sys.stderr)
+        return 2
+    print(f"wrote {written}")
     return 0
 
 

@@ -82,7 +82,9 @@ def archive_months(raw_dir: Path, months: list[str]) -> ArchiveOutcome:
         if not folder.is_dir():
             continue
         for path in sorted(folder.iterdir()):
-            if not path.is_file() or path.is_symlink() or path.name.startswith("."):
+            # Everything a county delivered is evidence, hidden files included; only links
+            # (which could point anywhere on the machine) and folders are passed over.
+            if path.is_symlink() or not path.is_file():
                 ignored.append(path)
                 continue
             receipt = _archive_one(raw_dir, path, month, known)

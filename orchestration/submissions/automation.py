@@ -46,7 +46,7 @@ def months_with_new_files(raw_dir: Path) -> list[str]:
     touched = []
     for month in drop_months(raw_dir):
         for path in (raw_dir / "submissions" / month).iterdir():
-            if not path.is_file() or path.name.startswith("."):
+            if path.is_symlink() or not path.is_file():
                 continue
             stat = path.stat()
             received = datetime.fromtimestamp(stat.st_mtime, tz=SHANGHAI)

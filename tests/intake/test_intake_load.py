@@ -1,0 +1,192 @@
+"""County files through a real nightly load: versions, lateness, quarantine, personal data."""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import duckdb
+import openpyxl
+import pytest
+
+from orchestration.submissions.form import SOURCES, TABLES, T1
+from tests.conftest import Scratch, make_scratch
+from tests.submissions.clerk_workbooks import FILER, PHONE, T1_DATA, form_sheet, save, standard_sheets
+
+pytestmark = pytest.mark.slow
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+
+def deliver(scratch: Scratch, month: str, name: str, sheets, when: str) -> Path:
+    path = scratch.raw / "submissions" / month / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save(path, sheets)
+    stamp = datetime.fromisoformat(when).replace(tzinfo=BEIJING).timestamp()
+    os.utime(path, (stamp, stamp))
+    return path
+
+
+def t1_with(index: int, value: object, *, info=None, footer=None):
+    sheets = standard_sheets()
+    data = list(T1_DATA)
+    data[index] = value
+    sheets["t1"] = form_sheet(T1, [data], info=info, footer=footer)
+    return sheets
+
+
+UNLIFTED = [i.id for i in T1.indicators].index("unlifted_persons")
+LIFTED_THIS_MONTH = [i.id for i in T1.indicators].index("lifted_this_month")
+
+
+@pytest.fixture(scope="module")
+def intake(tmp_path_factory: pytest.TempPathFactory) -> tuple[Scratch, str]:
+    scratch = make_scratch(tmp_path_factory.mktemp("intake"))
+    deliver(scratch, "2020-03", "宕昌县3月.xlsx", standard_sheets(), "2020-03-24T10:00:00")
+    deliver(scratch, "2020-03", "宕昌县3月更正.xlsx", t1_with(LIFTED_THIS_MONTH, 130),
+            "2020-03-27T09:00:00")
+    deliver(scratch, "2020-03", "坏文件.xlsx", t1_with(UNLIFTED, "两千"), "2020-03-24T11:00:00")
+    april = [["填报单位：宕昌县", None, None, "行政区划代码：621223", None, None, "报告期：2020年4月"]]
+    deliver(scratch, "2020-04", "宕昌县4月提前.xlsx", t1_with(0, 52000, info=april),
+            "2020-03-30T09:00:00")
+    (scratch.raw / "submissions" / "2020-03" / "说明.pdf").write_bytes(b"%PDF-1.4")
+
+    result = scratch.dukan("nightly")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return scratch, result.stdout
+
+
+def rows(scratch: Scratch, sql: str) -> list[tuple]:
+    with duckdb.connect(str(scratch.published), read_only=True) as connection:
+        return connection.execute(sql).fetchall()
+
+
+def test_resubmission_is_a_new_current_version_and_both_stay(intake) -> None:
+    scratch, _ = intake
+
+    versions = rows(
+        scratch,
+        "select original_name, version, is_current, is_late from quality.submission_status "
+        "where status = 'accepted' order by version",
+    )
+    report = rows(
+        scratch,
+        "select lifted_this_month, version from counties.county_monthly_report "
+        "where county_code = '621223' and period = '2020-03'",
+    )
+
+    assert versions == [("宕昌县3月.xlsx", 1, False, False), ("宕昌县3月更正.xlsx", 2, True, True)]
+    assert report == [(130, 2)]
+
+
+def test_bad_files_are_quarantined_with_every_reason(intake) -> None:
+    scratch, _ = intake
+
+    quarantined = dict(
+        rows(
+            scratch,
+            "select original_name, errors_zh from quality.submission_status "
+            "where status = 'quarantined'",
+        )
+    )
+    finding = rows(
+        scratch,
+        "select sheet, cell, found, code from submissions.findings "
+        "where file_name = '坏文件.xlsx' and severity = 'error'",
+    )
+
+    assert set(quarantined) == {"坏文件.xlsx", "宕昌县4月提前.xlsx", "说明.pdf"}
+    assert finding == [("表1 贫困人口", "D4", "两千", "not_a_number")]
+    assert "报告期尚未开始" in quarantined["宕昌县4月提前.xlsx"]
+    report = next((scratch.warehouse / "quarantine" / "2020-03").glob("坏文件.xlsx.*.txt"))
+    text = report.read_text(encoding="utf-8-sig")
+    assert "表1 贫困人口!D4" in text and "两千" in text
+
+
+def test_nothing_from_a_quarantined_file_reaches_the_tiers(intake) -> None:
+    scratch, _ = intake
+
+    periods = rows(scratch, "select distinct period from counties.county_monthly_report")
+
+    assert periods == [("2020-03",)]
+
+
+def test_personal_data_never_reaches_the_warehouse_in_clear(intake) -> None:
+    scratch, _ = intake
+    clear = [FILER.encode(), PHONE.encode()]
+
+    files = [scratch.published, *(scratch.warehouse / "parsed").rglob("*.parquet")]
+
+    for path in files:
+        data = path.read_bytes()
+        assert not any(text in data for text in clear), path
+    hashes = rows(scratch, "select distinct filer_hash from submissions.files where filer_hash is not null")
+    assert len(hashes) == 1 and len(hashes[0][0]) == 64
+
+
+def test_second_load_archives_and_parses_nothing_and_changes_nothing(intake) -> None:
+    scratch, _ = intake
+    receipts = (scratch.raw / "archive" / "receipts.csv").read_text()
+    cache = {p: p.stat().st_mtime_ns for p in (scratch.warehouse / "parsed").rglob("*.parquet")}
+    before = rows(scratch, "select * from quality.submission_status order by file_sha256")
+
+    result = scratch.dukan("nightly")
+
+    assert result.returncode == 0
+    assert (scratch.raw / "archive" / "receipts.csv").read_text() == receipts
+    assert {p: p.stat().st_mtime_ns for p in cache} == cache
+    assert rows(scratch, "select * from quality.submission_status order by file_sha256") == before
+
+
+def test_template_filled_in_loads_without_a_finding(tmp_path: Path) -> None:
+    scratch = make_scratch(tmp_path)
+    out = scratch.raw / "submissions" / "2020-05" / "template.xlsx"
+    assert scratch.dukan("template", "--county", "621223", "--month", "2020-05",
+                         "--out", str(out)).returncode == 0
+    fill(out)
+    stamp = datetime(2020, 5, 20, 9, tzinfo=BEIJING).timestamp()
+    os.utime(out, (stamp, stamp))
+
+    result = scratch.dukan("nightly")
+
+    assert result.returncode == 0, result.stdout
+    with duckdb.connect(str(scratch.published), read_only=True) as connection:
+        status = connection.execute(
+            "select status, error_count, warning_count from quality.submission_status"
+        ).fetchall()
+        unlifted = connection.execute(
+            "select unlifted_persons from counties.county_monthly_report"
+        ).fetchall()
+    assert status == [("accepted", 0, 0)]
+    assert unlifted == [(4,)]
+
+
+def fill(path: Path) -> None:
+    """Type a value into every input cell, as a clerk would, and sign the footer."""
+    workbook = openpyxl.load_workbook(path)
+    for tbl in TABLES:
+        ws = workbook[tbl.sheet_name]
+        first = 5 if any(i.group for i in tbl.indicators) else 4
+        rows_ = [first] if not tbl.many_rows else [
+            r for r in range(first, ws.max_row + 1) if ws.cell(r, 1).value not in (None, "")
+            and not str(ws.cell(r, 1).value).startswith("填报人")
+        ]
+        for row in rows_:
+            for col, indicator in enumerate(tbl.indicators, start=1):
+                if indicator.id in ("village_code", "township", "village_name", "source"):
+                    continue
+                ws.cell(row, col, _sample(indicator.kind.value, col))
+        footer = first + len(rows_) + 1
+        for col, text in ((2, "王五"), (4, "0939-5521234"), (6, "赵六"), (8, "2020年5月20日")):
+            ws.cell(footer, col, text)
+    workbook.save(path)
+
+
+def _sample(kind: str, n: int) -> object:
+    return {"count": n, "percent": n + 0.25, "decimal": f"{n}.5"}.get(
+        kind, "是" if n % 2 == 0 else "否"
+    )
