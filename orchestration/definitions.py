@@ -7,7 +7,6 @@ from orchestration.publish.assets import published_warehouse_asset, warehouse_bu
 from orchestration.quality.checks import build_plan_checks
 from orchestration.reference.assets import reference_tables
 from orchestration.submissions.assets import (
-    MONTHS,
     submission_archive,
     submission_parses,
     submission_rows,
@@ -25,7 +24,6 @@ nightly_load = define_asset_job(
     "every check passes. Runs cover a range of reporting months.",
     selection=AssetSelection.all(),
     executor_def=in_process_executor,
-    partitions_def=MONTHS,
 )
 
 nightly_schedule, new_files_sensor = build_automation(nightly_load)

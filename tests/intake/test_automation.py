@@ -1,0 +1,81 @@
+"""The sensor asks only for months with new files; the schedule covers every month."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from dagster import RunRequest, SkipReason, build_schedule_context, build_sensor_context
+
+from orchestration.definitions import defs
+from orchestration.submissions.archive import archive_months
+from orchestration.submissions.assets import MONTHS
+from orchestration.submissions.automation import RANGE_END, RANGE_START
+
+
+def drop(raw: Path, month: str, name: str, content: bytes = b"x") -> None:
+    path = raw / "submissions" / month / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+
+
+@pytest.fixture
+def raw(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("DUKAN_RAW_DIR", str(tmp_path))
+    return tmp_path
+
+
+def evaluate_sensor() -> list[RunRequest] | SkipReason:
+    sensor = defs.resolve_sensor_def("new_submission_files")
+    result = sensor.evaluate_tick(build_sensor_context(instance=None))
+    return result.skip_message or result.run_requests
+
+
+def test_sensor_requests_only_the_months_with_new_files(raw: Path) -> None:
+    drop(raw, "2020-03", "a.xlsx")
+    drop(raw, "2020-05", "b.xlsx")
+    archive_months(raw, ["2020-03", "2020-05"])
+    drop(raw, "2020-05", "resubmitted.xlsx", b"y")
+    drop(raw, "2020-07", "c.xlsx")
+
+    requests = evaluate_sensor()
+
+    assert [(r.tags[RANGE_START], r.tags[RANGE_END]) for r in requests] == [
+        ("2020-05", "2020-05"), ("2020-07", "2020-07"),
+    ]
+
+
+def test_sensor_skips_when_everything_is_archived(raw: Path) -> None:
+    drop(raw, "2020-03", "a.xlsx")
+    archive_months(raw, ["2020-03"])
+
+    assert "no new files" in evaluate_sensor()
+
+
+def test_a_changed_file_under_the_same_name_is_new(raw: Path) -> None:
+    drop(raw, "2020-03", "a.xlsx", b"first")
+    archive_months(raw, ["2020-03"])
+    drop(raw, "2020-03", "a.xlsx", b"second, longer")
+
+    requests = evaluate_sensor()
+
+    assert [r.tags[RANGE_START] for r in requests] == ["2020-03"]
+
+
+def test_schedule_covers_every_month_with_a_folder(raw: Path) -> None:
+    drop(raw, "2020-02", "a.xlsx")
+    drop(raw, "2020-12", "b.xlsx")
+    schedule = defs.resolve_schedule_def("nightly_load_schedule")
+
+    request = schedule.evaluate_tick(build_schedule_context()).run_requests[0]
+
+    assert (request.tags[RANGE_START], request.tags[RANGE_END]) == ("2020-02", "2020-12")
+    assert schedule.execution_timezone == "Asia/Shanghai"
+
+
+def test_months_are_partitions_from_january_2020_in_beijing_time() -> None:
+    keys = MONTHS.get_partition_keys()
+
+    assert keys[:2] == ["2020-01", "2020-02"]
+    assert MONTHS.timezone == "Asia/Shanghai"
