@@ -18,6 +18,7 @@ GE_CHECKS = (
     "plan_prefecture_totals_reconcile",
     "plan_village_lists_match",
     "province_targets_match_counties",
+    "village_registry_matches_plan",
 )
 
 

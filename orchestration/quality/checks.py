@@ -111,6 +111,14 @@ PLAN_CHECKS: tuple[PlanCheck, ...] = (
         ),
         description="附件1 8个县的目标等于附件4的未脱贫人口，退出村数属于所在市州",
     ),
+    PlanCheck(
+        name="village_registry_matches_plan",
+        model="intermediate.int_plan__village_registry_reconciled",
+        checkpoint="village_registry",
+        query="select * from intermediate.int_plan__village_registry_reconciled",
+        report_columns=("scope", "subject", "plan_count", "registry_count"),
+        description="督战村名录与附件1、附件3一致：394个村、各市州分类村数、具体名单",
+    ),
 )
 
 RESULTS_TABLE = "quality.expectation_results"

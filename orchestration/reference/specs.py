@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-ColumnKind = Literal["text", "code6", "int", "decimal", "bool", "codes"]
+ColumnKind = Literal["text", "code6", "code12", "int", "decimal", "bool", "codes"]
 
 
 @dataclass(frozen=True)
@@ -140,6 +140,18 @@ TABLES: tuple[ReferenceTable, ...] = (
             Column("is_deep_poverty", "bool"),
         ),
         key=("county_code", "list_position"), foreign_keys=(COUNTY, PREFECTURE),
+    ),
+    ReferenceTable(
+        "villages", "督战村名录（代码与部分村名为模拟）",
+        (
+            Column("village_code", "code12"), Column("county_code", "code6"), _text("township"),
+            _text("village_name"), Column("is_poor_village", "bool"),
+            Column("is_deep_poverty", "bool"), Column("is_high_incidence", "bool"),
+            Column("plan_list_position", "int", required=False),
+            Column("incidence_pct_2019", "decimal"), Column("is_synthetic_code", "bool"),
+            Column("is_synthetic_name", "bool"),
+        ),
+        key=("village_code",), foreign_keys=(COUNTY,),
     ),
     ReferenceTable(
         "plan_totals", "方案公布的合计数",

@@ -20,6 +20,7 @@ from orchestration.reference.specs import TABLES, Column, ReferenceTable
 
 _PATTERNS = {
     "code6": re.compile(r"[1-9]\d{5}"),
+    "code12": re.compile(r"[1-9]\d{11}"),
     "int": re.compile(r"0|[1-9]\d*"),
     "decimal": re.compile(r"\d+(\.\d+)?"),
     "bool": re.compile(r"true|false"),
@@ -27,6 +28,7 @@ _PATTERNS = {
 }
 _EXPECTED = {
     "code6": "a 6-digit GB/T 2260 code",
+    "code12": "a 12-digit village code",
     "int": "a whole number",
     "decimal": "a decimal number such as 0.72 (no spaces, commas or units)",
     "bool": "true or false",
@@ -177,6 +179,7 @@ def _cross_file_problems(files: dict[str, ReferenceFile]) -> Iterable[ReferenceP
 
     yield from _coverage_problems(files)
     yield from _prefecture_problems(files)
+    yield from _village_problems(files)
 
 
 def _coverage_problems(files: dict[str, ReferenceFile]) -> Iterable[ReferenceProblem]:
@@ -208,3 +211,11 @@ def _prefecture_problems(files: dict[str, ReferenceFile]) -> Iterable[ReferenceP
                 f"{county['county_code']} cannot belong to prefecture {county['prefecture_code']}"
             )
             yield ReferenceProblem("counties.csv", int(county["_line"]), "prefecture_code", message)
+
+
+def _village_problems(files: dict[str, ReferenceFile]) -> Iterable[ReferenceProblem]:
+    """A village code starts with its county's code."""
+    for village in files["villages"].rows:
+        if not village["village_code"].startswith(village["county_code"]):
+            message = f"{village['village_code']} is not a code inside county {village['county_code']}"
+            yield ReferenceProblem("villages.csv", int(village["_line"]), "village_code", message)

@@ -165,7 +165,8 @@ def _people(plan: Plan) -> dict[str, tuple[int, int, int]]:
     marginal = sum(r.value["marginal"] for r in rows)
     if marginal != COLUMN_TARGETS["marginal"]:
         raise ValueError(f"marginal column does not close: {marginal}")
-    return {r.figures.county_code: tuple(r.value[k] for k in _PARTS) for r in rows}  # type: ignore[misc]
+    return {r.figures.county_code: (r.value['unlifted'], r.value['return_risk'],
+                                    r.value['marginal']) for r in rows}
 
 
 def _start(figures: CountyFigures) -> _Row:

@@ -49,7 +49,8 @@ def signatories(unit_code: str, prefecture_code: str) -> Signatories:
     rng = rng_for("signatories", unit_code)
 
     def name() -> str:
-        return rng.choice(_SURNAMES) + "".join(rng.choice(_GIVEN) for _ in range(rng.choice((1, 2))))
+        given = "".join(rng.choice(_GIVEN) for _ in range(rng.choice((1, 2))))
+        return rng.choice(_SURNAMES) + given
 
     phone = f"{AREA_CODES[prefecture_code]}-0{rng.randint(0, 999_999):06d}"
     return Signatories(name(), phone, name())

@@ -144,7 +144,9 @@ class SheetLayout:
         return f"{get_column_letter(self.columns[indicator])}{self.rows[row_key]}"
 
 
-def _workbook(spec: CountyFileSpec, values: dict[FormKey, FormValue]) -> tuple[Workbook, dict[str, SheetLayout]]:
+def _workbook(
+    spec: CountyFileSpec, values: dict[FormKey, FormValue]
+) -> tuple[Workbook, dict[str, SheetLayout]]:
     workbook = Workbook()
     workbook.remove(workbook.active)
     workbook.properties.creator = "模拟数据"

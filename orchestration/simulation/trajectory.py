@@ -186,7 +186,9 @@ def _village_paths(
     return [_village_path(v, county in UNDELISTED, rng) for v in villages]
 
 
-def _village_path(village: Village, undelisted: bool, rng: random.Random) -> dict[int, VillageMonth]:
+def _village_path(
+    village: Village, undelisted: bool, rng: random.Random
+) -> dict[int, VillageMonth]:
     exit_month = rng.choice((NOVEMBER - 1, NOVEMBER)) if undelisted else rng.randint(5, NOVEMBER)
     ready = rng.randint(2, exit_month - 1)  # by when every exit condition is met
 

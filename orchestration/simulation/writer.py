@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 from .baseline import Baseline, build_baseline
@@ -29,6 +29,7 @@ from .faults import InjectedFault
 from .messy import Delivery, MessyOptions, Planner, on_time
 from .plan import Plan, load_plan
 from .registry import Village, build_registry
+from .rng import rng_for
 from .summary import SummaryRowSpec, SummarySpec, write_prefecture_summary
 from .trajectory import MONTHS, CountyMonth, simulate_states
 
@@ -130,7 +131,8 @@ def simulate(
             jobs, meta, gone = _month_jobs(world, planner, period, options)
             written = _run(pool, jobs, out_dir)
             count = MonthCount(missing=len(gone))
-            for result, (kind, county, prefecture, version, received) in zip(written, meta, strict=True):
+            for result, facts in zip(written, meta, strict=True):
+                kind, county, prefecture, version, received = facts
                 _touch(out_dir / result.relative_path, received)
                 rows.append(_manifest_row(result, kind, county, prefecture, period, version,
                                           scenario, seed, received))
@@ -240,8 +242,6 @@ def _summary_spec(
 
 
 def _share(seed: int, prefecture: str, period: str) -> float:
-    from .rng import rng_for
-
     return rng_for(seed, "summary_disagrees", prefecture, period).random()
 
 

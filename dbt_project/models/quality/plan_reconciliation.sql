@@ -32,6 +32,12 @@ targets as (
 
 ),
 
+village_registry as (
+
+    select * from {{ ref('int_plan__village_registry_reconciled') }}
+
+),
+
 rules as (
 
     select
@@ -93,6 +99,18 @@ rules as (
         'the same published figure in two attachments: exact (' || target_unlifted_wan_text
             || ' vs ' || county_unlifted_wan_text || ')',
     from targets
+
+    union all
+
+    select
+        'village_registry',
+        subject,
+        plan_count,
+        registry_count,
+        registry_count - plan_count,
+        0,
+        'whole villages: exact',
+    from village_registry
 
 ),
 
