@@ -20,7 +20,10 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet uv==0.13.8
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -c constraints.txt -e '.[test]'
+	# Bytecode is compiled at install: with PYTHONDONTWRITEBYTECODE set (as on CI), Python
+	# would otherwise recompile Dagster, dbt and pandas from source on every start.
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -c constraints.txt \
+		-e '.[test]'
 	$(BIN)/dukan prepare
 	touch $@
 

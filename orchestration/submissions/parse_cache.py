@@ -86,8 +86,13 @@ def parse_all(
         _collect(results, outcomes, len(todo), progress)
     else:
         workers = os.cpu_count() or 1
-        # spawn, not fork: the caller is a multi-threaded Dagster process.
-        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+        # forkserver, not fork: the caller is a multi-threaded Dagster process, and forking
+        # it could copy a lock another thread holds. The server is a clean process that has
+        # imported the reader once; workers fork from it in milliseconds (spawn would import
+        # everything again in every worker).
+        context = get_context("forkserver")
+        context.set_forkserver_preload([__name__])
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
             chunk = max(1, len(todo) // (workers * 4))
             results = pool.map(_parse_one, todo, [cache] * len(todo), [key] * len(todo),
                                chunksize=chunk)

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import os
-import time
 from datetime import datetime
-from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -13,7 +11,7 @@ import duckdb
 import openpyxl
 import pytest
 
-from orchestration.submissions.form import SOURCES, TABLES, T1
+from orchestration.submissions.form import TABLES, T1
 from tests.conftest import Scratch, make_scratch
 from tests.submissions.clerk_workbooks import FILER, PHONE, T1_DATA, form_sheet, save, standard_sheets
 
