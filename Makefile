@@ -27,7 +27,10 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/dukan prepare
 	touch $@
 
+# No monthly data is public: the bundled year is simulated (deterministic, seed 2020),
+# written once into raw/submissions/ and marked simulated in the warehouse.
 nightly: setup
+	$(BIN)/dukan simulate --if-missing
 	$(BIN)/dukan nightly
 
 test: setup

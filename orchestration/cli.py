@@ -3,6 +3,7 @@
     dukan prepare            parse the dbt project (run once by `make setup`)
     dukan nightly            run the whole nightly load and print what it built and found
     dukan audit "SQL"        read-only SQL over the published warehouse
+    dukan simulate ...       write the simulated 2020 submissions into raw/submissions/
     dukan template ...       the blank monthly form of one county, villages filled in
     dukan ui                 the Dagster UI on 127.0.0.1, for lineage and run history
 """
@@ -26,8 +27,14 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["simulate"]:
+        # The simulator has its own options; hand them over untouched.
+        from orchestration.simulation.cli import main as simulate_main
+
+        return simulate_main(arguments[1:])
     parser = _parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(arguments)
     return int(args.handler(args) or 0)
 
 
@@ -45,6 +52,9 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("sql", nargs="?", help="the query; reads standard input when absent")
     audit.add_argument("--csv", action="store_true", help="print CSV instead of a table")
     audit.set_defaults(handler=_audit)
+
+    # Listed for --help; main() hands `simulate` and its options to the simulator.
+    commands.add_parser("simulate", help="write the simulated 2020 submissions (-h for options)")
 
     template = commands.add_parser("template", help="write the blank monthly form of a county")
     template.add_argument("--county", required=True, help="6-digit code or name, e.g. 621223")

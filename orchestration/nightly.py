@@ -97,16 +97,23 @@ def _short(checks: list[CheckLine]) -> list[str]:
 
 
 def _materializations(result: ExecuteInProcessResult) -> list[tuple[str, str]]:
-    rows = []
+    """One line per asset; a monthly asset materialized for many months says how many."""
+    by_asset: dict[str, list] = {}
     for event in result.get_asset_materialization_events():
         materialization = event.event_specific_data.materialization
-        metadata = materialization.metadata
+        by_asset.setdefault(materialization.asset_key.to_user_string(), []).append(materialization)
+
+    rows = []
+    for asset, materializations in by_asset.items():
+        metadata = materializations[-1].metadata
         detail = ", ".join(
             f"{key}={metadata[key].value}"
-            for key in ("rows_written", "rows_affected", "table_count")
+            for key in ("rows_written", "rows_total", "files_parsed", "files_new", "table_count")
             if key in metadata
         )
-        rows.append((materialization.asset_key.to_user_string(), detail))
+        if len(materializations) > 1:
+            detail = f"{len(materializations)} months; {detail}".rstrip("; ")
+        rows.append((asset, detail))
     return rows
 
 

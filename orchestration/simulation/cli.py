@@ -37,6 +37,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"--months: {exc}", file=sys.stderr)
         return 2
 
+    if args.if_missing and (out / "simulation_manifest.csv").exists():
+        print(f"simulated data already in {out}; nothing written (drop --if-missing to rewrite)")
+        return 0
     if args.registry:
         target = paths.reference_dir / "villages.csv"
         write_registry(target, build_registry(load_plan(paths.reference_dir)))
@@ -59,6 +62,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--messy", action="store_true", help="inject the faults of real files")
     parser.add_argument("--clean", action="store_true",
                         help="remove previously simulated files listed in the manifest first")
+    parser.add_argument("--if-missing", action="store_true",
+                        help="do nothing when the output folder already has simulated data")
     parser.add_argument("--registry", action="store_true",
                         help="also rewrite raw/reference/villages.csv")
     return parser

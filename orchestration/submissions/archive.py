@@ -81,7 +81,10 @@ def archive_months(raw_dir: Path, months: list[str]) -> ArchiveOutcome:
         folder = raw_dir / "submissions" / month
         if not folder.is_dir():
             continue
-        for path in sorted(folder.iterdir()):
+        # Sub-folders count (a prefecture may file its summary under summaries/).
+        for path in sorted(folder.rglob("*")):
+            if path.is_dir() and not path.is_symlink():
+                continue
             # Everything a county delivered is evidence, hidden files included; only links
             # (which could point anywhere on the machine) and folders are passed over.
             if path.is_symlink() or not path.is_file():

@@ -16,7 +16,6 @@ month that has a folder.
 from collections.abc import Iterator
 from pathlib import Path
 
-import pyarrow.parquet as pq
 from dagster import (
     AssetExecutionContext,
     AssetKey,
@@ -335,13 +334,10 @@ def _replace_part(connection, months, jobs, cache, part: str, table: str) -> int
 
 
 def _empty_schema(part: str):
-    from orchestration.submissions.arrow import (
-        FINDINGS_SCHEMA,
-        SUBMISSION_SCHEMA,
-        VALUES_SCHEMA,
-    )
+    from orchestration.submissions.arrow import FINDINGS_SCHEMA, VALUES_SCHEMA
+    from orchestration.submissions.parse_cache import FILE_SCHEMA
 
-    schema = {"file": SUBMISSION_SCHEMA, "values": VALUES_SCHEMA, "findings": FINDINGS_SCHEMA}
+    schema = {"file": FILE_SCHEMA, "values": VALUES_SCHEMA, "findings": FINDINGS_SCHEMA}
     return schema[part].empty_table()
 
 

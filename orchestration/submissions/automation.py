@@ -45,12 +45,14 @@ def months_with_new_files(raw_dir: Path) -> list[str]:
     seen = {(r.relative_path, r.size_bytes, r.received_at) for r in read_receipts(raw_dir)}
     touched = []
     for month in drop_months(raw_dir):
-        for path in (raw_dir / "submissions" / month).iterdir():
+        folder = raw_dir / "submissions" / month
+        for path in folder.rglob("*"):
             if path.is_symlink() or not path.is_file():
                 continue
             stat = path.stat()
             received = datetime.fromtimestamp(stat.st_mtime, tz=SHANGHAI)
-            signature = (f"{month}/{path.name}", stat.st_size, received.isoformat("T", "seconds"))
+            relative = path.relative_to(raw_dir / "submissions").as_posix()
+            signature = (relative, stat.st_size, received.isoformat("T", "seconds"))
             if signature not in seen:
                 touched.append(month)
                 break
@@ -93,7 +95,8 @@ def build_automation(job: JobDefinition):
 def _folder_state(month: str) -> str:
     folder = ProjectPaths.from_env().raw_dir / "submissions" / month
     entries = sorted(
-        (p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in folder.iterdir() if p.is_file()
+        (p.as_posix(), p.stat().st_size, p.stat().st_mtime_ns) for p in folder.rglob("*")
+        if p.is_file()
     )
     # hashlib, not hash(): string hashes differ between processes, and each sensor tick
     # may run in a new one.

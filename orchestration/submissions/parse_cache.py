@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import zipfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -22,12 +23,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from orchestration.lib.personal import hasher, key_fingerprint
-from orchestration.submissions.arrow import submission_record, to_arrow
+from orchestration.submissions.arrow import SUBMISSION_SCHEMA, submission_record, to_arrow
+from orchestration.submissions.model import ParsedSubmission
+from orchestration.submissions.prefecture_summary import read_prefecture_summary
 from orchestration.submissions.reader import read_submission
 
 _PACKAGE = Path(__file__).resolve().parent
 # Worker processes cost a second to start; below this many files one process is faster.
 _SERIAL_BELOW = 8
+# workbook.xml lists sheet names; a real one is a few kilobytes.
+_WORKBOOK_XML_LIMIT = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -51,15 +56,38 @@ class ParseOutcome:
     findings: int
 
 
+# One row per parsed file: the reader's record plus what kind of file it is.
+FILE_SCHEMA = SUBMISSION_SCHEMA.append(pa.field("file_kind", pa.string(), nullable=False)).append(
+    pa.field("prefecture_code", pa.string())
+)
+
+
 def parser_version() -> str:
-    """A digest of the reader's source files: the cache is valid while they are unchanged."""
+    """A digest of this package's source files: the cache is valid while they are unchanged.
+
+    The whole package counts, not only the reader, so that no change to how files are read
+    or routed can leave an old parse in use; a change elsewhere costs one re-parse.
+    """
     digest = hashlib.sha256()
     for path in sorted(_PACKAGE.glob("*.py")):
-        if path.name in ("assets.py", "archive.py", "parse_cache.py"):
-            continue
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
+
+
+def is_prefecture_summary(path: Path) -> bool:
+    """A workbook with a sheet named 汇总 is a prefecture's summary, not a county's form."""
+    if path.suffix.lower() != ".xlsx":
+        return False
+    try:
+        with zipfile.ZipFile(path) as archive:
+            info = archive.getinfo("xl/workbook.xml")
+            if info.file_size > _WORKBOOK_XML_LIMIT:
+                return False
+            return 'name="汇总"' in archive.read(info).decode("utf-8", errors="replace")
+    except (zipfile.BadZipFile, KeyError, OSError, RuntimeError):
+        # Not a readable workbook: the county reader will say precisely what is wrong.
+        return False
 
 
 def cache_dir(warehouse_dir: Path, key: bytes) -> Path:
@@ -108,17 +136,43 @@ def _collect(results, outcomes: dict, total: int, progress) -> None:
 
 
 def _parse_one(job: ParseJob, cache: Path, key: bytes) -> ParseOutcome:
-    parsed = read_submission(
-        _named_view(job, cache), declared_period=job.drop_month, hash_personal=hasher(key)
-    )
+    view = _named_view(job, cache)
+    if is_prefecture_summary(view):
+        parsed, kind, prefecture = _read_summary(view, job, key)
+    else:
+        parsed = read_submission(view, declared_period=job.drop_month, hash_personal=hasher(key))
+        kind, prefecture = "county", None
     values, findings = to_arrow(parsed, job.file_sha256)
     record = submission_record(parsed, job.file_sha256)
+    record = record.append_column(FILE_SCHEMA.field("file_kind"), pa.array([kind]))
+    record = record.append_column(
+        FILE_SCHEMA.field("prefecture_code"), pa.array([prefecture], pa.string())
+    )
 
     paths = cached_paths(cache, job)
     # The record is written last: its presence is what marks the entry complete.
     for part, table in (("values", values), ("findings", findings), ("file", record)):
         _write_atomically(table, paths[part])
     return ParseOutcome(job, False, parsed.accepted, values.num_rows, findings.num_rows)
+
+
+def _read_summary(view: Path, job: ParseJob, key: bytes) -> tuple[ParsedSubmission, str, str | None]:
+    """A prefecture summary in the shape of a submission: its values are keyed by county."""
+    summary = read_prefecture_summary(
+        view, hash_personal=hasher(key), declared_period=job.drop_month
+    )
+    parsed = ParsedSubmission(
+        file_name=summary.file_name,
+        format="xlsx",
+        county_name=summary.prefecture_name,
+        period=summary.period,
+        filled_date=summary.filled_date,
+        declared_period=summary.declared_period,
+        personal=summary.personal,
+        values=summary.values,
+        findings=summary.findings,
+    )
+    return parsed, "prefecture_summary", summary.prefecture_code
 
 
 def _named_view(job: ParseJob, cache: Path) -> Path:

@@ -50,7 +50,7 @@ accepted as (
         on receipts.file_sha256 = files.file_sha256
         and receipts.drop_month = files.drop_month
     left join simulated on simulated.file_sha256 = files.file_sha256
-    where files.accepted
+    where files.accepted and files.file_kind = 'county'
 
 ),
 

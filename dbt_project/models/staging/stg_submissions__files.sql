@@ -12,6 +12,8 @@ renamed as (
         drop_month,
         file_name,
         format as file_format,
+        file_kind,
+        prefecture_code,
 
         -- what the content says
         county_code,
