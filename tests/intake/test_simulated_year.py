@@ -1,0 +1,106 @@
+"""A messy simulated stretch of 2020 through the real nightly load.
+
+The simulator records every fault it injects; the warehouse must agree file by file:
+what it quarantined is exactly what was unloadable, resubmissions are current versions,
+late files are late, and every row from a simulated file is marked simulated.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.simulation.messy import MessyOptions
+from orchestration.simulation.writer import SimulationResult, simulate
+from tests.conftest import Scratch, make_scratch
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def messy_load(tmp_path_factory: pytest.TempPathFactory) -> tuple[Scratch, SimulationResult]:
+    scratch = make_scratch(tmp_path_factory.mktemp("messy"))
+    result = simulate(
+        scratch.raw / "submissions", months=["2020-02", "2020-03"], messy=MessyOptions.preset()
+    )
+    run = scratch.dukan("nightly")
+    assert run.returncode == 0, run.stdout + run.stderr
+    return scratch, result
+
+
+def query(scratch: Scratch, sql: str) -> list[tuple]:
+    with duckdb.connect(str(scratch.published), read_only=True) as connection:
+        return connection.execute(sql).fetchall()
+
+
+def test_quarantine_is_exactly_the_files_with_an_error(messy_load) -> None:
+    scratch, result = messy_load
+    unloadable = {
+        Path(fault.relative_path).name
+        for fault in result.faults
+        if fault.unloadable or fault.expected_severity == "error"
+    }
+
+    quarantined = {
+        name for (name,) in query(
+            scratch, "select original_name from quality.submission_status where status = 'quarantined'"
+        )
+    }
+
+    assert unloadable, "the messy preset injects unloadable files"
+    assert quarantined == unloadable
+
+
+def test_every_reported_fault_is_a_finding_on_its_cell(messy_load) -> None:
+    scratch, result = messy_load
+    findings = set(
+        query(scratch, "select file_name, sheet, cell, code from submissions.findings")
+    )
+
+    expected = {
+        (Path(f.relative_path).name, f.sheet, f.cell, f.expected_code)
+        for f in result.faults
+        if f.expected_code and f.cell
+    }
+
+    assert expected and expected <= findings
+
+
+def test_resubmissions_are_current_and_late_files_are_late(messy_load) -> None:
+    scratch, result = messy_load
+    corrected = {row.file_name for row in result.files if row.kind == "county" and row.version == 2}
+    late = {
+        row.file_name for row in result.files
+        if row.kind == "county" and row.received_at[8:10] > "25" and row.received_at[5:7] == row.period[5:7]
+    }
+
+    status = {
+        name: (current, is_late)
+        for name, current, is_late in query(
+            scratch,
+            "select original_name, is_current, is_late from quality.submission_status "
+            "where status = 'accepted'",
+        )
+    }
+
+    assert corrected and all(status[name][0] for name in corrected if name in status)
+    assert late and all(status[name][1] for name in late if name in status)
+
+
+def test_missing_county_months_have_no_report(messy_load) -> None:
+    scratch, result = messy_load
+
+    reported = set(query(scratch, "select county_code, period from counties.county_monthly_report"))
+
+    assert result.missing
+    assert not reported & set(result.missing)
+
+
+def test_every_county_row_is_marked_simulated(messy_load) -> None:
+    scratch, _ = messy_load
+
+    flags = query(scratch, "select distinct is_simulated from counties.county_monthly_report")
+
+    assert flags == [(True,)]
