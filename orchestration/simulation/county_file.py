@@ -173,7 +173,10 @@ def _template_sheet(ws: Worksheet, tbl: Table, spec: CountyFileSpec,
     ``write_template`` only saves to a path, and reopening 825 saved templates would double
     the run time; its per-sheet layout function is used on the workbook in memory instead.
     """
-    template._write_sheet(ws, tbl, spec.county_code, spec.county_name, spec.period, villages)
+    template.write_template_sheet(
+        ws, tbl, county_code=spec.county_code, county_name=spec.county_name,
+        period=spec.period, villages=villages,
+    )
 
 
 def _locate(ws: Worksheet, tbl: Table, villages: tuple[Village, ...]) -> SheetLayout:

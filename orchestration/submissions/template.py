@@ -70,6 +70,21 @@ def write_template(
     workbook.save(path)
 
 
+def write_template_sheet(
+    ws: Worksheet,
+    tbl: Table,
+    *,
+    county_code: str,
+    county_name: str,
+    period: str,
+    villages: Sequence[TemplateVillage],
+) -> None:
+    """Lay out one table of the form on an existing sheet, for writers that fill it in place
+    (the simulator) instead of saving a blank workbook and opening it again."""
+    _check_arguments(county_code, period, villages)
+    _write_sheet(ws, tbl, county_code, county_name, period, villages)
+
+
 def _check_arguments(county_code: str, period: str, villages: Sequence[TemplateVillage]) -> None:
     if not re.fullmatch(r"\d{6}", county_code):
         raise ValueError(f"county_code must be 6 digits: {county_code!r}")

@@ -167,3 +167,12 @@ def test_lines_of_another_county_in_the_same_file(tmp_path: Path) -> None:
         6, "A6", "621224", "the same code as earlier lines (621223)",
     )
     assert parsed.county_code == "621223"
+
+
+def test_csv_without_village_lines_is_a_county_without_villages(tmp_path: Path) -> None:
+    lines = [line for line in long_csv_lines() if ",t2," not in line]
+
+    parsed = read(_write(tmp_path, lines, "utf-8"))
+
+    assert parsed.accepted
+    assert only(parsed, "no_village_rows").severity == "info"
