@@ -15,7 +15,10 @@ from orchestration.lib.resources import WAREHOUSE_POOL, WarehouseResource
 from orchestration.lib.warehouse import acquire_load_lock, begin_build, publish, scalar
 
 # The schemas a reader of the published warehouse is meant to see.
-PUBLISHED_SCHEMAS = ("province", "departments", "prefectures", "counties", "quality", "reference")
+PUBLISHED_SCHEMAS = (
+    "province", "departments", "prefectures", "counties", "dispatch", "quality", "reference",
+    "submissions",
+)
 
 
 @asset(group_name="publish", pool=WAREHOUSE_POOL, kinds={"duckdb"})

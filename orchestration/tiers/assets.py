@@ -5,6 +5,7 @@ departments, prefectures, counties), so the lineage graph in the UI reads like t
 """
 
 
+import json
 import os
 import sys
 from collections.abc import Iterator, Mapping
@@ -16,6 +17,8 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 
 from orchestration.lib.paths import DBT_PROJECT_DIR
 from orchestration.lib.resources import WAREHOUSE_POOL, WarehouseResource
+from orchestration.submissions.assets import MONTHS
+from orchestration.submissions.automation import RANGE_END, RANGE_START
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
@@ -70,4 +73,24 @@ def dbt_models(
     # The project's own target folder, not a fresh one per run, so dbt can reuse the parse
     # made at set-up (partial parsing) instead of parsing every file again.
     target = DBT_PROJECT_DIR / "target"
-    yield from dbt.cli(["build"], context=context, target_path=target).stream()
+    yield from dbt.cli(_build_args(context), context=context, target_path=target).stream()
+
+
+def _build_args(context: AssetExecutionContext) -> list[str]:
+    """`dbt build`, told which reporting months the run loaded.
+
+    Incremental tier marts replace only those months; the rest of the warehouse keeps the
+    rows earlier runs built.
+    """
+    months = run_months(context.run.tags)
+    if not months:
+        return ["build"]
+    context.log.info(f"tier marts rebuild months {months[0]}..{months[-1]}")
+    return ["build", "--vars", json.dumps({"months": months})]
+
+
+def run_months(tags: Mapping[str, str]) -> list[str]:
+    start, end = tags.get(RANGE_START), tags.get(RANGE_END)
+    if not start or not end:
+        return []
+    return [month for month in MONTHS.get_partition_keys() if start <= month <= end]

@@ -1,10 +1,9 @@
 -- 县级月报（表1） Each county's reported people and villages per month, from its current
 -- version, with the file it came from. Simulated rows say so in `is_simulated`.
 
-with current_values as (
+with monthly as (
 
-    select * from {{ ref('int_submissions__current_values') }}
-    where form_table = 't1'
+    select * from {{ ref('int_submissions__county_monthly') }}
 
 ),
 
@@ -14,40 +13,31 @@ counties as (
 
 ),
 
-pivoted as (
-
-    select
-        county_code,
-        period,
-        any_value(file_sha256) as file_sha256,
-        any_value(version) as version,
-        bool_or(is_simulated) as is_simulated,
-        {% for indicator in [
-            'registered_poor_total', 'lifted_cumulative', 'unlifted_households',
-            'unlifted_persons', 'return_risk_persons', 'marginal_risk_persons',
-            'lifted_this_month', 'newly_identified_this_month', 'returned_this_month',
-            'risk_eliminated_this_month', 'low_income_persons', 'poor_villages_total',
-            'villages_exited_cumulative',
-        ] %}
-        cast(max(value_decimal) filter (where indicator = '{{ indicator }}') as bigint)
-            as {{ indicator }},
-        {% endfor %}
-
-    from current_values
-    group by county_code, period
-
-),
-
 final as (
 
     select
-        pivoted.period,
-        pivoted.county_code,
+        monthly.period,
+        monthly.county_code,
         counties.county_name,
-        pivoted.* exclude (period, county_code),
+        monthly.file_sha256,
+        monthly.version,
+        monthly.is_simulated,
+        monthly.registered_poor_total,
+        monthly.lifted_cumulative,
+        monthly.unlifted_households,
+        monthly.unlifted_persons,
+        monthly.return_risk_persons,
+        monthly.marginal_risk_persons,
+        monthly.lifted_this_month,
+        monthly.newly_identified_this_month,
+        monthly.returned_this_month,
+        monthly.risk_eliminated_this_month,
+        monthly.low_income_persons,
+        monthly.poor_villages_total,
+        monthly.villages_exited_cumulative,
 
-    from pivoted
-    left join counties on counties.county_code = pivoted.county_code
+    from monthly
+    left join counties on counties.county_code = monthly.county_code
 
 )
 
