@@ -4,6 +4,7 @@ from dagster import AssetSelection, Definitions, define_asset_job, in_process_ex
 
 from orchestration.lib.resources import WarehouseResource
 from orchestration.publish.assets import published_warehouse_asset, warehouse_build
+from orchestration.publish.parquet import tier_parquet
 from orchestration.quality.checks import build_plan_checks
 from orchestration.reference.assets import reference_tables
 from orchestration.submissions.assets import (
@@ -37,6 +38,7 @@ defs = Definitions(
         submission_rows,
         dbt_models,
         published_warehouse,
+        tier_parquet,
     ],
     asset_checks=build_plan_checks(),
     jobs=[nightly_load],
