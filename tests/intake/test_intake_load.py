@@ -11,9 +11,19 @@ import duckdb
 import openpyxl
 import pytest
 
-from orchestration.submissions.form import TABLES, T1
+from orchestration.submissions.form import T1, T2, T3, T4, TABLES
 from tests.conftest import Scratch, make_scratch
-from tests.submissions.clerk_workbooks import FILER, PHONE, T1_DATA, form_sheet, save, standard_sheets
+from tests.submissions.clerk_workbooks import (
+    FILER,
+    PHONE,
+    T1_DATA,
+    T2_DATA,
+    T3_DATA,
+    T4_DATA,
+    form_sheet,
+    save,
+    standard_sheets,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -30,7 +40,17 @@ def deliver(scratch: Scratch, month: str, name: str, sheets, when: str) -> Path:
 
 
 def t1_with(index: int, value: object, *, info=None, footer=None):
+    """The standard workbook with one 表1 value changed (and, given `info`, another period
+    on every sheet)."""
     sheets = standard_sheets()
+    if info is not None:
+        sheets = {
+            key: form_sheet(table, [list(row) for row in data], info=info)
+            for (key, table, data) in (
+                ("t1", T1, [T1_DATA]), ("t2", T2, T2_DATA), ("t3", T3, [T3_DATA]),
+                ("t4", T4, T4_DATA),
+            )
+        }
     data = list(T1_DATA)
     data[index] = value
     sheets["t1"] = form_sheet(T1, [data], info=info, footer=footer)
@@ -51,6 +71,9 @@ def intake(tmp_path_factory: pytest.TempPathFactory) -> tuple[Scratch, str]:
     april = [["填报单位：宕昌县", None, None, "行政区划代码：621223", None, None, "报告期：2020年4月"]]
     deliver(scratch, "2020-04", "宕昌县4月提前.xlsx", t1_with(0, 52000, info=april),
             "2020-03-30T09:00:00")
+    # April on time, but 1900 not lifted where March's 2000 and April's flows give 1887.
+    deliver(scratch, "2020-04", "宕昌县4月.xlsx", t1_with(UNLIFTED, 1900, info=april),
+            "2020-04-20T09:00:00")
     (scratch.raw / "submissions" / "2020-03" / "说明.pdf").write_bytes(b"%PDF-1.4")
 
     result = scratch.dukan("nightly")
@@ -69,7 +92,7 @@ def test_resubmission_is_a_new_current_version_and_both_stay(intake) -> None:
     versions = rows(
         scratch,
         "select original_name, version, is_current, is_late from quality.submission_status "
-        "where status = 'accepted' order by version",
+        "where status = 'accepted' and period = '2020-03' order by version",
     )
     report = rows(
         scratch,
@@ -110,7 +133,7 @@ def test_nothing_from_a_quarantined_file_reaches_the_tiers(intake) -> None:
 
     periods = rows(scratch, "select distinct period from counties.county_monthly_report")
 
-    assert periods == [("2020-03",)]
+    assert sorted(periods) == [("2020-03",), ("2020-04",)]
 
 
 def test_personal_data_never_reaches_the_warehouse_in_clear(intake) -> None:
@@ -188,3 +211,33 @@ def _sample(kind: str, n: int) -> object:
     return {"count": n, "percent": n + 0.25, "decimal": f"{n}.5"}.get(
         kind, "是" if n % 2 == 0 else "否"
     )
+
+
+def test_a_month_whose_flows_do_not_balance_shows_its_gap(intake) -> None:
+    scratch, _ = intake
+
+    balance = rows(
+        scratch,
+        "select period, previous_unlifted_persons, lifted_this_month, "
+        "newly_identified_this_month, returned_this_month, unlifted_persons, "
+        "expected_unlifted_persons, balance_gap, balance_status "
+        "from counties.county_monthly_balance where county_code = '621223' order by period",
+    )
+
+    # March's current version (the correction) lifted 130: 2000 - 130 + 5 + 2 = 1877 expected.
+    assert balance == [
+        ("2020-03", None, 130, 5, 2, 2000, None, None, "no_previous_month"),
+        ("2020-04", 2000, 120, 5, 2, 1900, 1887, 13, "gap"),
+    ]
+
+
+def test_province_tier_follows_the_county_against_its_target(intake) -> None:
+    scratch, _ = intake
+
+    progress = rows(
+        scratch,
+        "select period, target_persons, persons_remaining, ready_for_delisting "
+        "from province.province_monthly_progress where county_code = '621223' order by period",
+    )
+
+    assert progress == [("2020-03", 7200, 2000, False), ("2020-04", 7200, 1900, False)]
