@@ -13,15 +13,15 @@ export DAGSTER_HOME := $(CURDIR)/warehouse/dagster
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: setup nightly test ui clean
+.PHONY: setup nightly test ui clean system-deps
 
 setup: $(STAMP)
 
+# Bytecode is compiled at install: with PYTHONDONTWRITEBYTECODE set (as on CI), Python
+# would otherwise recompile Dagster, dbt and pandas from source on every start.
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet uv==0.13.8
-	# Bytecode is compiled at install: with PYTHONDONTWRITEBYTECODE set (as on CI), Python
-	# would otherwise recompile Dagster, dbt and pandas from source on every start.
 	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -c constraints.txt \
 		-e '.[test]'
 	$(BIN)/dukan prepare
@@ -33,8 +33,21 @@ nightly: setup
 	$(BIN)/dukan simulate --if-missing
 	$(BIN)/dukan nightly
 
-test: setup
+test: setup system-deps
+	$(BIN)/ruff check --select F,E9 orchestration tests benchmarks
 	$(BIN)/python -m pytest
+
+# The report tests open pages in a real browser, and charts and pages need a font with
+# Chinese glyphs. Installed from Debian when missing (CI runs as root on a fresh machine).
+system-deps:
+	@if command -v chromium >/dev/null && fc-list :lang=zh | grep -q .; then \
+		echo "chromium and a CJK font are installed"; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			chromium fonts-noto-cjk fontconfig iproute2 >/dev/null; \
+	else \
+		echo "install chromium and fonts-noto-cjk (Debian), or run make test as root"; exit 1; \
+	fi
 
 ui: setup
 	$(BIN)/dukan ui
