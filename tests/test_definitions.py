@@ -82,3 +82,12 @@ def test_no_telemetry_leaves_the_machine() -> None:
     assert dagster_config["telemetry"]["enabled"] is False
     assert dbt_config["flags"]["send_anonymous_usage_stats"] is False
     assert gx_config["analytics_enabled"] is False
+
+
+def test_every_model_has_a_description_with_its_chinese_label() -> None:
+    undocumented = [
+        name for name, node in dbt_models().items()
+        if not any("\u4e00" <= ch <= "\u9fff" for ch in node.get("description", ""))
+    ]
+
+    assert undocumented == []

@@ -241,3 +241,17 @@ def test_province_tier_follows_the_county_against_its_target(intake) -> None:
     )
 
     assert progress == [("2020-03", 7200, 2000, False), ("2020-04", 7200, 1900, False)]
+
+
+def test_tier_marts_are_published_as_parquet_with_chinese_labels(intake) -> None:
+    import pyarrow.parquet as pq
+
+    scratch, _ = intake
+    path = scratch.warehouse / "parquet" / "counties" / "county_monthly_balance.parquet"
+
+    table = pq.read_table(path)
+
+    assert table.num_rows == len(rows(scratch, "select * from counties.county_monthly_balance"))
+    assert table.schema.metadata[b"label_zh"].decode() == "县级督战月度平衡"
+    assert table.schema.field("unlifted_persons").metadata[b"label_zh"].decode() == "未脱贫人口"
+    assert (scratch.warehouse / "parquet" / "dispatch" / "dispatch_monthly_overview.parquet").exists()
