@@ -57,7 +57,7 @@ def one_pass(month: str, scratch: Path) -> dict[str, float]:
     shutil.rmtree(scratch, ignore_errors=True)
     shutil.copytree(ROOT / "raw" / "reference", raw / "reference")
     simulate(raw / "submissions", months=[month])
-    files = sorted((raw / "submissions" / month).iterdir())
+    files = sorted(p for p in (raw / "submissions" / month).rglob("*") if p.is_file())
     os.environ["DUKAN_PII_KEY_FILE"] = str(scratch / "pii.key")
     from orchestration.lib.personal import load_key
 
