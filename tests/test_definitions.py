@@ -91,3 +91,13 @@ def test_every_model_has_a_description_with_its_chinese_label() -> None:
     ]
 
     assert undocumented == []
+
+
+def test_the_personal_data_key_is_never_committed() -> None:
+    import subprocess
+
+    ignored = subprocess.run(
+        ["git", "check-ignore", "-q", ".secrets/pii.key"], cwd=ROOT, check=False
+    )
+
+    assert ignored.returncode == 0
