@@ -5,6 +5,7 @@
     dukan audit "SQL"        read-only SQL over the published warehouse
     dukan simulate ...       write the simulated 2020 submissions into raw/submissions/
     dukan template ...       the blank monthly form of one county, villages filled in
+    dukan report --month M   the monthly dispatch report (HTML and xlsx) for officials
     dukan ui                 the Dagster UI on 127.0.0.1, for lineage and run history
 """
 
@@ -29,10 +30,14 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     if arguments[:1] == ["simulate"]:
-        # The simulator has its own options; hand them over untouched.
+        # The simulator and the report have their own options; hand them over untouched.
         from orchestration.simulation.cli import main as simulate_main
 
         return simulate_main(arguments[1:])
+    if arguments[:1] == ["report"]:
+        from orchestration.reports.cli import main as report_main
+
+        return report_main(arguments[1:])
     parser = _parser()
     args = parser.parse_args(arguments)
     return int(args.handler(args) or 0)
@@ -53,8 +58,9 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("--csv", action="store_true", help="print CSV instead of a table")
     audit.set_defaults(handler=_audit)
 
-    # Listed for --help; main() hands `simulate` and its options to the simulator.
+    # Listed for --help; main() hands `simulate` and `report` and their options on.
     commands.add_parser("simulate", help="write the simulated 2020 submissions (-h for options)")
+    commands.add_parser("report", help="the monthly dispatch report, HTML and xlsx (--month)")
 
     template = commands.add_parser("template", help="write the blank monthly form of a county")
     template.add_argument("--county", required=True, help="6-digit code or name, e.g. 621223")

@@ -7,6 +7,7 @@ from orchestration.publish.assets import published_warehouse_asset, warehouse_bu
 from orchestration.publish.parquet import tier_parquet
 from orchestration.quality.checks import build_plan_checks
 from orchestration.reference.assets import reference_tables
+from orchestration.reports.assets import dispatch_report
 from orchestration.submissions.assets import (
     submission_archive,
     submission_parses,
@@ -39,6 +40,7 @@ defs = Definitions(
         dbt_models,
         published_warehouse,
         tier_parquet,
+        dispatch_report,
     ],
     asset_checks=build_plan_checks(),
     jobs=[nightly_load],

@@ -103,6 +103,7 @@ def test_lineage_runs_from_raw_files_to_the_tiers_grouped_by_tier(webserver: int
     assert groups["counties/county_monthly_balance"] == "counties"
     assert groups["dispatch/dispatch_monthly_overview"] == "dispatch"
     assert groups["published_warehouse"] == "publish"
+    assert groups["dispatch_report"] == "reports"
 
 
 def test_the_webserver_listens_on_loopback_only(webserver: int) -> None:

@@ -76,6 +76,9 @@ final as (
         ) as balance_gap,
         case
             when previous_unlifted_persons is null then 'no_previous_month'
+            when unlifted_persons is null or lifted_this_month is null
+                or newly_identified_this_month is null or returned_this_month is null
+                then 'not_reported'
             when unlifted_persons = previous_unlifted_persons - lifted_this_month
                 + newly_identified_this_month + returned_this_month then 'balanced'
             else 'gap'
