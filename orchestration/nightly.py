@@ -11,9 +11,16 @@ from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from datetime import datetime
 
-from dagster import DagsterEventType, DagsterInstance, ExecuteInProcessResult
+from dagster import (
+    DagsterEventType,
+    DagsterInstance,
+    DagsterRunStatus,
+    ExecuteInProcessResult,
+    RunsFilter,
+)
 
 from orchestration.lib.paths import ProjectPaths
+from orchestration.lib.warehouse import acquire_load_lock
 from orchestration.submissions.automation import month_range_tags, nightly_range
 
 
@@ -30,19 +37,43 @@ def run_nightly(paths: ProjectPaths) -> int:
     from orchestration.definitions import defs
 
     job = defs.resolve_job_def("nightly_load")
+    try:
+        acquire_load_lock(paths)
+    except RuntimeError as error:
+        print(error)
+        return 1
     log_path = _log_path(paths)
     print(f"running nightly_load; step-by-step log in {log_path}", flush=True)
 
     # dbt's and Dagster's own output goes to the log file; the terminal gets the summary.
     with open(log_path, "w") as log, redirect_stdout(log), redirect_stderr(log):
         with DagsterInstance.get() as instance:
+            released = release_dead_runs(instance)
             start, end = nightly_range(paths.raw_dir)
             result = job.execute_in_process(
                 instance=instance, raise_on_error=False, tags=month_range_tags(start, end)
             )
 
+    for run_id in released:
+        print(f"run {run_id} had died mid-load: marked failed, its pool slot freed")
     print(render(result, paths))
     return 0 if result.success else 1
+
+
+def release_dead_runs(instance: DagsterInstance) -> list[str]:
+    """Fail the runs that storage still calls running, and free their pool slots.
+
+    Only called while this process holds the load lock, which the kernel releases when a
+    process dies: so no other load is alive, and a "started" run is one whose process was
+    killed. Left alone, it would hold the duckdb_warehouse slot for ever and every later
+    load would wait on it.
+    """
+    alive = [DagsterRunStatus.STARTED, DagsterRunStatus.STARTING, DagsterRunStatus.CANCELING]
+    dead = instance.get_runs(filters=RunsFilter(job_name="nightly_load", statuses=alive))
+    for run in dead:
+        instance.report_run_failed(run, "the process running this load died before it ended")
+        instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+    return [run.run_id for run in dead]
 
 
 def _log_path(paths: ProjectPaths):
@@ -78,6 +109,15 @@ def render(result: ExecuteInProcessResult, paths: ProjectPaths) -> str:
         if quiet:
             # dbt's structural tests (unique, not null, ...) say nothing more than their name.
             lines.append(f"    {'PASS':<14} {len(quiet)} dbt tests: {', '.join(_short(quiet))}")
+
+    quarantined = _quarantined(result)
+    if quarantined:
+        lines.append("")
+        lines.append(
+            f"Quarantined {quarantined} file(s): nothing from them reaches the tiers; a report "
+            f"for the clerk is in {paths.warehouse_dir / 'quarantine'}/<month>/, and "
+            "quality.submission_status lists them."
+        )
 
     if failures:
         lines.append("")
@@ -117,6 +157,14 @@ def _materializations(result: ExecuteInProcessResult) -> list[tuple[str, str]]:
     return rows
 
 
+def _quarantined(result: ExecuteInProcessResult) -> int:
+    for event in result.get_asset_materialization_events():
+        materialization = event.event_specific_data.materialization
+        if "files_quarantined" in materialization.metadata:
+            return int(materialization.metadata["files_quarantined"].value)
+    return 0
+
+
 def _checks(result: ExecuteInProcessResult) -> list[CheckLine]:
     lines = []
     for event in result.all_events:
@@ -146,7 +194,12 @@ def _step_failures(result: ExecuteInProcessResult) -> list[tuple[str, str]]:
 
 
 def _root_message(error: object) -> str:
-    """The innermost cause: Dagster wraps the user's exception in its own step error."""
-    while error is not None and getattr(error, "cause", None) is not None:
+    """The project's own error: Dagster wraps it in step errors; what it wraps (an OS error
+    under a clear message, say) is detail the operator does not need."""
+    while (
+        error is not None
+        and getattr(error, "cause", None) is not None
+        and str(getattr(error, "cls_name", "")).startswith("Dagster")
+    ):
         error = error.cause
     return getattr(error, "message", "").strip() if error is not None else ""

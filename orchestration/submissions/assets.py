@@ -185,13 +185,22 @@ def submission_rows(
 
 
 def _parse_jobs(raw_dir: Path, months: list[str]) -> list[ParseJob]:
+    """One job per distinct file and month, under the name it was first delivered with.
+
+    The same bytes delivered twice (a copy named `…(1).xlsx`, say) have two receipts but are
+    one submission: loading them twice would count the county twice.
+    """
     archive = archive_dir(raw_dir)
     wanted = set(months)
-    return [
-        ParseJob(r.file_sha256, archive / r.archive_name, r.drop_month, r.original_name)
-        for r in read_receipts(raw_dir)
-        if r.drop_month in wanted
-    ]
+    jobs: dict[tuple[str, str], ParseJob] = {}
+    receipts = sorted(read_receipts(raw_dir), key=lambda r: (r.received_at, r.original_name))
+    for r in receipts:
+        if r.drop_month in wanted:
+            jobs.setdefault(
+                (r.file_sha256, r.drop_month),
+                ParseJob(r.file_sha256, archive / r.archive_name, r.drop_month, r.original_name),
+            )
+    return list(jobs.values())
 
 
 def _replace_months(connection, raw_dir: Path, months: list[str], jobs: list[ParseJob],

@@ -182,3 +182,23 @@ class FindingLog:
 
 def _mask_phones(text: str) -> str:
     return _MOBILE.sub(lambda m: m.group(0)[:3] + "********", text)
+
+
+# What a county clerk is told instead of a Python exception's name.
+_DAMAGE_EXPLAINED = {
+    "BadZipFile": "不是有效的.xlsx文件（可能为空、已损坏，或是旧版.xls改了扩展名） not a valid .xlsx "
+    "(empty, damaged, or an old .xls renamed)",
+    "EntitiesForbidden": "工作表中含有不允许的XML实体定义 the sheet declares XML entities, which "
+    "are not allowed",
+    "DTDForbidden": "工作表中含有不允许的DTD the sheet declares a DTD, which is not allowed",
+    "ExternalReferenceForbidden": "工作表引用了外部资源 the sheet refers to an external resource",
+    "ParseError": "工作表的XML内容不完整或有误 the sheet's XML is incomplete or malformed",
+    "EOFError": "文件不完整 the file is incomplete",
+    "error": "压缩内容已损坏 the compressed content is damaged",
+}
+
+
+def explain_damage(exc: BaseException) -> str:
+    """A reader's words for why a damaged file could not be opened."""
+    name = type(exc).__name__
+    return _DAMAGE_EXPLAINED.get(name, name)

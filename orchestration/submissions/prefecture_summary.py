@@ -22,6 +22,7 @@ from xml.etree.ElementTree import ParseError
 
 from orchestration.submissions import form
 from orchestration.submissions.model import Finding, FindingLog, PersonalHashes, Value
+from orchestration.submissions.model import explain_damage
 from orchestration.submissions.values import clean_text, parse_value
 from orchestration.submissions.workbook import Grid, Refused, cell_ref, load_grids, scan_package
 from orchestration.submissions.xlsx import parse_date, parse_period, split_fields
@@ -92,7 +93,7 @@ def read_prefecture_summary(
     except _DAMAGED as exc:
         log.add("error", "corrupt_file", zh="文件已损坏或不完整，无法读取",
                 en="the file is damaged or incomplete and cannot be read",
-                found=type(exc).__name__)
+                found=explain_damage(exc))
     return PrefectureSummary(path.name, declared_period=declared_period, findings=tuple(log.items))
 
 

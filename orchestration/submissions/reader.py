@@ -18,6 +18,7 @@ from xml.etree.ElementTree import ParseError
 from .arrow import FINDINGS_SCHEMA, VALUES_SCHEMA, submission_record, to_arrow
 from .longcsv import BadCsv, read_csv
 from .model import FindingLog, Format, ParsedSubmission
+from .model import explain_damage
 from .workbook import Refused
 from .xlsx import read_xlsx
 
@@ -62,14 +63,14 @@ def read_submission(
             "error", "corrupt_file",
             zh="文件已损坏或不完整，无法读取，请重新保存后再报送",
             en="the file is damaged or incomplete and cannot be read; save it again and resend",
-            found=type(exc).__name__,
+            found=explain_damage(exc),
         )
     except Exception as exc:  # noqa: BLE001 - a file must never stop the nightly load
         log.add(
             "error", "unreadable_file",
             zh="读取文件时出错，已转人工处理", en="the file could not be read and was passed on "
             "for a person to look at",
-            found=type(exc).__name__,
+            found=explain_damage(exc),
         )
     return ParsedSubmission(
         path.name, fmt, declared_period=declared_period, findings=tuple(log.items)

@@ -23,6 +23,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from openpyxl.worksheet.worksheet import Worksheet
 
+from .model import explain_damage
 from .values import raw_text
 
 MAX_ROWS = 5_000
@@ -102,7 +103,7 @@ def scan_package(path: Path) -> dict[str, dict[tuple[int, int], FormulaCell]]:
             "corrupt_file",
             "文件已损坏或不是有效的Excel工作簿（.xlsx），请重新保存后再报送",
             "the file is damaged or not a valid Excel workbook (.xlsx); save it again and resend",
-            found=type(exc).__name__,
+            found=explain_damage(exc),
         ) from exc
 
     with archive:

@@ -65,6 +65,8 @@ LIFTED_THIS_MONTH = [i.id for i in T1.indicators].index("lifted_this_month")
 def intake(tmp_path_factory: pytest.TempPathFactory) -> tuple[Scratch, str]:
     scratch = make_scratch(tmp_path_factory.mktemp("intake"))
     deliver(scratch, "2020-03", "宕昌县3月.xlsx", standard_sheets(), "2020-03-24T10:00:00")
+    # The same bytes again under the name a second download gives: one submission, not two.
+    deliver(scratch, "2020-03", "宕昌县3月(1).xlsx", standard_sheets(), "2020-03-24T10:05:00")
     deliver(scratch, "2020-03", "宕昌县3月更正.xlsx", t1_with(LIFTED_THIS_MONTH, 130),
             "2020-03-27T09:00:00")
     deliver(scratch, "2020-03", "坏文件.xlsx", t1_with(UNLIFTED, "两千"), "2020-03-24T11:00:00")
@@ -102,6 +104,22 @@ def test_resubmission_is_a_new_current_version_and_both_stay(intake) -> None:
 
     assert versions == [("宕昌县3月.xlsx", 1, False, False), ("宕昌县3月更正.xlsx", 2, True, True)]
     assert report == [(130, 2)]
+
+
+def test_the_same_file_under_two_names_is_loaded_once(intake) -> None:
+    scratch, _ = intake
+
+    receipts = rows(scratch, "select count(*) from submissions.receipts where original_name like '宕昌县3月%.xlsx' and original_name not like '%更正%'")
+    files = rows(scratch, "select count(*), min(file_name) from submissions.files where file_name like '宕昌县3月%' and file_name not like '%更正%'")
+
+    assert receipts == [(2,)]
+    assert files == [(1, "宕昌县3月.xlsx")]
+
+
+def test_the_operator_is_told_about_quarantined_files(intake) -> None:
+    _, summary = intake
+
+    assert "Quarantined 3 file(s)" in summary
 
 
 def test_bad_files_are_quarantined_with_every_reason(intake) -> None:

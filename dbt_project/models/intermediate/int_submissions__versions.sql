@@ -15,7 +15,8 @@ receipts as (
         file_sha256,
         drop_month,
         min(received_at) as received_at,
-        min(original_name) as original_name,
+        -- the name it was first delivered under, when the same bytes came twice
+        arg_min(original_name, received_at) as original_name,
 
     from {{ ref('stg_submissions__receipts') }}
     group by file_sha256, drop_month
