@@ -73,8 +73,22 @@ class PersonalHashes:
     reviewer: str | None = None
 
 
+class HasFindings:
+    """What a file's findings decide: it is accepted unless one of them is an error."""
+
+    findings: tuple[Finding, ...]
+
+    @property
+    def accepted(self) -> bool:
+        return not any(f.severity == "error" for f in self.findings)
+
+    @property
+    def errors(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity == "error")
+
+
 @dataclass(frozen=True)
-class ParsedSubmission:
+class ParsedSubmission(HasFindings):
     """One file as read: where it comes from, its values and what is wrong with it."""
 
     file_name: str
@@ -87,14 +101,6 @@ class ParsedSubmission:
     personal: PersonalHashes = field(default_factory=PersonalHashes)
     values: tuple[Value, ...] = ()
     findings: tuple[Finding, ...] = ()
-
-    @property
-    def accepted(self) -> bool:
-        return not any(f.severity == "error" for f in self.findings)
-
-    @property
-    def errors(self) -> tuple[Finding, ...]:
-        return tuple(f for f in self.findings if f.severity == "error")
 
 
 class FindingLog:

@@ -22,7 +22,7 @@ from xml.etree.ElementTree import ParseError
 
 from orchestration.submissions import form
 from orchestration.submissions.model import Finding, FindingLog, PersonalHashes, Value
-from orchestration.submissions.model import explain_damage
+from orchestration.submissions.model import HasFindings, explain_damage
 from orchestration.submissions.values import clean_text, parse_value
 from orchestration.submissions.workbook import Grid, Refused, cell_ref, load_grids, scan_package
 from orchestration.submissions.xlsx import parse_date, parse_period, split_fields
@@ -49,7 +49,7 @@ class SummaryRow:
 
 
 @dataclass(frozen=True)
-class PrefectureSummary:
+class PrefectureSummary(HasFindings):
     file_name: str
     prefecture_code: str | None = None
     prefecture_name: str | None = None
@@ -60,14 +60,6 @@ class PrefectureSummary:
     rows: tuple[SummaryRow, ...] = ()
     values: tuple[Value, ...] = ()
     findings: tuple[Finding, ...] = ()
-
-    @property
-    def accepted(self) -> bool:
-        return not any(f.severity == "error" for f in self.findings)
-
-    @property
-    def errors(self) -> tuple[Finding, ...]:
-        return tuple(f for f in self.findings if f.severity == "error")
 
 
 _DAMAGED = (zipfile.BadZipFile, zlib.error, ParseError, KeyError, ValueError, EOFError, OSError)

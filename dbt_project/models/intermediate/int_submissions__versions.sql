@@ -11,15 +11,7 @@ with files as (
 
 receipts as (
 
-    select
-        file_sha256,
-        drop_month,
-        min(received_at) as received_at,
-        -- the name it was first delivered under, when the same bytes came twice
-        arg_min(original_name, received_at) as original_name,
-
-    from {{ ref('stg_submissions__receipts') }}
-    group by file_sha256, drop_month
+    select * from {{ ref('int_submissions__file_receipts') }}
 
 ),
 

@@ -3,14 +3,7 @@
 
 with receipts as (
 
-    select
-        file_sha256,
-        drop_month,
-        min(received_at) as received_at,
-        arg_min(original_name, received_at) as original_name,
-
-    from {{ ref('stg_submissions__receipts') }}
-    group by file_sha256, drop_month
+    select * from {{ ref('int_submissions__file_receipts') }}
 
 ),
 
