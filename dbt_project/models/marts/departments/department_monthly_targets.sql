@@ -63,34 +63,42 @@ village_measures as (
 
 ),
 
-county_measures as (
+county_values as (
 
+    -- each supervised county's figure for each county-scope target, computed once
     select
         targets.plan_row,
         targets.target_id,
+        targets.threshold,
         counties.period,
-        count(*) as counties_reporting,
-        count(*) as subjects,
-        count(*) filter (where case targets.indicator
+        case targets.indicator
             when 'dropouts' then counties.dropouts
             when 'unsafe_houses_outstanding' then counties.unsafe_houses_outstanding
             when 'uninsured_registered_poor' then counties.uninsured_registered_poor
             when 'frozen_pipe_outstanding'
                 then counties.frozen_pipe_hazards - counties.frozen_pipe_fixed
-        end = cast(targets.threshold as bigint)) as subjects_meeting,
-        sum(case targets.indicator
-            when 'dropouts' then counties.dropouts
-            when 'unsafe_houses_outstanding' then counties.unsafe_houses_outstanding
-            when 'uninsured_registered_poor' then counties.uninsured_registered_poor
-            when 'frozen_pipe_outstanding'
-                then counties.frozen_pipe_hazards - counties.frozen_pipe_fixed
-        end) as measured_total,
+        end as measured,
 
     from targets
     inner join department_counties on department_counties.plan_row = targets.plan_row
     inner join counties on counties.county_code = department_counties.county_code
     where targets.scope = 'county'
-    group by targets.plan_row, targets.target_id, counties.period
+
+),
+
+county_measures as (
+
+    select
+        plan_row,
+        target_id,
+        period,
+        count(*) as counties_reporting,
+        count(*) as subjects,
+        count(*) filter (where measured = cast(threshold as bigint)) as subjects_meeting,
+        sum(measured) as measured_total,
+
+    from county_values
+    group by plan_row, target_id, period
 
 ),
 
