@@ -71,8 +71,9 @@ def one_pass(month: str, scratch: Path) -> dict[str, float]:
     figures["parse_s"], outcomes = timed(lambda: parse_all(jobs, cache, key))
     figures["values"] = sum(o.values for o in outcomes)
 
-    begin_build(paths)
-    with build_connection(paths) as connection:
+    run_id = "benchmark"
+    begin_build(paths, run_id)
+    with build_connection(paths, run_id) as connection:
         from orchestration.reference.validate import load_reference
 
         for name, ref in load_reference(raw / "reference").items():

@@ -2,26 +2,27 @@
 
 The run is recorded in Dagster's instance (DAGSTER_HOME), so the same run shows in the UI
 with its lineage, metadata and check results.
+
+Before anything heavy is imported, the inputs are compared with those the published
+warehouse was built from (``orchestration.lib.fingerprint``): when nothing changed, the
+run stops there, in well under a second, without parsing or dbt. ``force`` runs anyway.
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from dagster import (
-    DagsterEventType,
-    DagsterInstance,
-    DagsterRunStatus,
-    ExecuteInProcessResult,
-    RunsFilter,
-)
-
+from orchestration.lib import fingerprint
 from orchestration.lib.paths import ProjectPaths
-from orchestration.lib.warehouse import acquire_load_lock
-from orchestration.submissions.automation import month_range_tags, nightly_range
+
+if TYPE_CHECKING:
+    from dagster import DagsterInstance, ExecuteInProcessResult
 
 
 @dataclass(frozen=True)
@@ -33,8 +34,34 @@ class CheckLine:
     description: str
 
 
-def run_nightly(paths: ProjectPaths) -> int:
+def run_nightly(paths: ProjectPaths, force: bool = False) -> int:
+    decision = fingerprint.compare(paths)
+    log_path = _log_path(paths)
+    if decision.unchanged and not force:
+        _log_decision(log_path, decision, "skipped: nothing changed")
+        print(_unchanged_message(paths, decision, log_path))
+        return 0
+    return _run_job(paths, decision, log_path, force)
+
+
+def _run_job(paths: ProjectPaths, decision: fingerprint.Decision, log_path: Path,
+             force: bool) -> int:
+    from orchestration.lib.dbt_manifest import manifest_is_stale, parse_project
+
+    if manifest_is_stale():
+        print("the dbt project changed since it was last parsed: parsing it", flush=True)
+        if parse_project(paths) != 0:
+            print("dbt parse failed: see the message above; nothing was loaded")
+            return 1
+
+    # Imported here: Dagster alone takes seconds to import, which a run with nothing new
+    # to load does not pay.
+    from dagster import DagsterInstance
+
     from orchestration.definitions import defs
+    from orchestration.lib.personal import load_key
+    from orchestration.lib.warehouse import acquire_load_lock
+    from orchestration.submissions.automation import month_range_tags, nightly_range
 
     job = defs.resolve_job_def("nightly_load")
     try:
@@ -42,22 +69,53 @@ def run_nightly(paths: ProjectPaths) -> int:
     except RuntimeError as error:
         print(error)
         return 1
-    log_path = _log_path(paths)
+    # The run creates the personal-data key if there is none; digest it as the run will
+    # find it, or the next run would see a "new" key.
+    load_key()
+    decision = fingerprint.compare(paths)
+    reason = "forced (--force)" if force else "changed: " + ", ".join(decision.changed)
+    _log_decision(log_path, decision, f"running: {reason}")
+    print(f"inputs {reason}")
     print(f"running nightly_load; step-by-step log in {log_path}", flush=True)
 
     # dbt's and Dagster's own output goes to the log file; the terminal gets the summary.
-    with open(log_path, "w") as log, redirect_stdout(log), redirect_stderr(log):
+    with open(log_path, "a") as log, redirect_stdout(log), redirect_stderr(log):
         with DagsterInstance.get() as instance:
             released = release_dead_runs(instance)
             start, end = nightly_range(paths.raw_dir)
-            result = job.execute_in_process(
-                instance=instance, raise_on_error=False, tags=month_range_tags(start, end)
-            )
+            tags = {**month_range_tags(start, end),
+                    fingerprint.INPUTS_TAG: fingerprint.encode(decision.current)}
+            result = job.execute_in_process(instance=instance, raise_on_error=False, tags=tags)
 
+    if not result.success:
+        # Something after the publish step may have failed (the report, say): the next
+        # run must not take the published warehouse as complete.
+        fingerprint.forget(paths)
     for run_id in released:
         print(f"run {run_id} had died mid-load: marked failed, its pool slot freed")
     print(render(result, paths))
     return 0 if result.success else 1
+
+
+def _log_decision(log_path: Path, decision: fingerprint.Decision, verdict: str) -> None:
+    """The decision and the digests it rests on, first in the run's log."""
+    with open(log_path, "a", encoding="utf-8") as log:
+        log.write(f"{datetime.now().isoformat(timespec='seconds')} nightly: {verdict}\n")
+        log.write(f"published at: {decision.published_at or 'never'}\n")
+        log.write("inputs now: " + json.dumps(decision.current, indent=2, sort_keys=True) + "\n")
+
+
+def _unchanged_message(paths: ProjectPaths, decision: fingerprint.Decision,
+                       log_path: Path) -> str:
+    return "\n".join([
+        "Nothing changed since the last publish: no new or changed file under "
+        f"{paths.raw_dir / 'submissions'}, and the reference data, code, dbt project and "
+        "expectations are as they were.",
+        f"The published warehouse stands: {paths.published_db} "
+        f"(published {decision.published_at}).",
+        "Nothing was parsed and dbt did not run; `dukan nightly --force` reruns everything. "
+        f"Decision logged in {log_path}",
+    ])
 
 
 def release_dead_runs(instance: DagsterInstance) -> list[str]:
@@ -68,6 +126,8 @@ def release_dead_runs(instance: DagsterInstance) -> list[str]:
     killed. Left alone, it would hold the duckdb_warehouse slot for ever and every later
     load would wait on it.
     """
+    from dagster import DagsterRunStatus, RunsFilter
+
     alive = [DagsterRunStatus.STARTED, DagsterRunStatus.STARTING, DagsterRunStatus.CANCELING]
     dead = instance.get_runs(filters=RunsFilter(job_name="nightly_load", statuses=alive))
     for run in dead:
@@ -76,7 +136,7 @@ def release_dead_runs(instance: DagsterInstance) -> list[str]:
     return [run.run_id for run in dead]
 
 
-def _log_path(paths: ProjectPaths):
+def _log_path(paths: ProjectPaths) -> Path:
     logs = paths.warehouse_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     return logs / f"nightly-{datetime.now().strftime('%Y%m%dT%H%M%S')}.log"
@@ -119,6 +179,9 @@ def render(result: ExecuteInProcessResult, paths: ProjectPaths) -> str:
             "quality.submission_status lists them."
         )
 
+    if checks:
+        lines.extend(_findings_lines(paths, result.run_id))
+
     if failures:
         lines.append("")
         lines.append("Failed steps:")
@@ -130,6 +193,39 @@ def render(result: ExecuteInProcessResult, paths: ProjectPaths) -> str:
     else:
         lines.append(f"Nothing published: {paths.published_db} is unchanged.")
     return "\n".join(lines)
+
+
+def _findings_lines(paths: ProjectPaths, run_id: str) -> list[str]:
+    """What the submission rules found in this run's build (published or not), and where
+    to look."""
+    import duckdb
+
+    build = paths.build_db(run_id)
+    database = build if build.exists() else paths.published_db
+    if not database.exists():
+        return []
+    try:
+        with duckdb.connect(str(database), read_only=True) as connection:
+            counts = connection.execute(
+                "select action, count(*), count(distinct file_sha256) "
+                "from quality.rule_findings group by action order by action"
+            ).fetchall()
+    except duckdb.Error:
+        return []  # no rule ran (a failed intake, say): the failures below say why
+    if not counts:
+        return ["", "Rule findings: none."]
+    said = {"file_held": "files held", "blocks_publish": "blocking", "reported": "warnings"}
+    parts = [
+        f"{count} {said.get(action, action)}"
+        + (f" ({files} files)" if action == "file_held" else "")
+        for action, count, files in counts
+    ]
+    return [
+        "",
+        f"Rule findings: {', '.join(parts)}. See quality.rule_findings, the county feedback "
+        f"in {paths.warehouse_dir / 'feedback'}/<month>/ and the Data Docs at "
+        f"{paths.warehouse_dir / 'data_docs' / 'index.html'}.",
+    ]
 
 
 def _short(checks: list[CheckLine]) -> list[str]:
@@ -166,6 +262,8 @@ def _quarantined(result: ExecuteInProcessResult) -> int:
 
 
 def _checks(result: ExecuteInProcessResult) -> list[CheckLine]:
+    from dagster import DagsterEventType
+
     lines = []
     for event in result.all_events:
         if event.event_type != DagsterEventType.ASSET_CHECK_EVALUATION:
@@ -185,6 +283,8 @@ def _checks(result: ExecuteInProcessResult) -> list[CheckLine]:
 
 
 def _step_failures(result: ExecuteInProcessResult) -> list[tuple[str, str]]:
+    from dagster import DagsterEventType
+
     failures = []
     for event in result.all_events:
         if event.event_type == DagsterEventType.STEP_FAILURE:

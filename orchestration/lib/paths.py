@@ -41,7 +41,12 @@ class ProjectPaths:
     def build_dir(self) -> Path:
         return self.warehouse_dir / "build"
 
-    @property
-    def build_db(self) -> Path:
-        """The only file the nightly load writes; published by a rename when checks pass."""
-        return self.build_dir / "dukan.duckdb"
+    def build_db(self, run_id: str) -> Path:
+        """The only file a run writes; published by a rename when its checks pass.
+
+        One folder per run: a process left over from a killed run (a dbt that outlived its
+        parent) can only write its own run's file, never the next run's build.
+        """
+        if not run_id or "/" in run_id or run_id.startswith("."):
+            raise ValueError(f"not a run id: {run_id!r}")
+        return self.build_dir / run_id / "dukan.duckdb"

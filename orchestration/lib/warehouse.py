@@ -2,8 +2,8 @@
 
 DuckDB allows one writing process per file, and a read-only reader in another process blocks
 that writer. So nothing ever writes the published file: the nightly load writes
-``build/dukan.duckdb`` and, once every blocking check has passed, renames it over the
-published path. A reader holds either the old file or the new one, never a half-built one,
+``build/<run id>/dukan.duckdb`` and, once every blocking check has passed, renames it over
+the published path. A reader holds either the old file or the new one, never a half-built one,
 and a load that dies leaves the last published warehouse untouched.
 """
 
@@ -25,30 +25,50 @@ class WarehouseNotBuilt(RuntimeError):
     """Raised when a reader asks for a warehouse that has never been published."""
 
 
-def begin_build(paths: ProjectPaths) -> Path:
-    """Start a fresh build file from the published warehouse (or from nothing).
+def begin_build(paths: ProjectPaths, run_id: str) -> Path:
+    """Start this run's build file from the published warehouse (or from nothing).
 
-    A build left behind by a killed run is discarded: the published file is the only state
-    a new run trusts, which is what makes a crashed load converge on the next run.
+    Takes the load lock first, so no other load is alive; only then are the builds of
+    earlier runs (killed, or failed a check) removed. A process that outlived its killed run
+    keeps writing a deleted file in its own folder and can never reach this run's file. The
+    published file is the only state a new run trusts, which is what makes a crashed load
+    converge on the next run.
     """
-    shutil.rmtree(paths.build_dir, ignore_errors=True)
-    paths.build_dir.mkdir(parents=True, exist_ok=True)
+    acquire_load_lock(paths)
+    build_db = paths.build_db(run_id)
+    _remove_stale_builds(paths, keep=build_db.parent)
+    build_db.parent.mkdir(parents=True, exist_ok=True)
+    build_db.unlink(missing_ok=True)
+    build_db.with_name(build_db.name + ".wal").unlink(missing_ok=True)
 
     if paths.published_db.exists():
-        shutil.copy2(paths.published_db, paths.build_db)
-    return paths.build_db
+        shutil.copy2(paths.published_db, build_db)
+    return build_db
+
+
+def _remove_stale_builds(paths: ProjectPaths, keep: Path) -> None:
+    if not paths.build_dir.exists():
+        return
+    for entry in paths.build_dir.iterdir():
+        if entry == keep:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)  # the single build file of earlier versions
 
 
 @contextmanager
-def build_connection(paths: ProjectPaths) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A writing connection to the build file, closed (and checkpointed) on exit.
+def build_connection(paths: ProjectPaths, run_id: str) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A writing connection to this run's build file, closed (and checkpointed) on exit.
 
     Python steps must not hold the file while dbt runs, so every writer opens and closes
     its own connection instead of sharing a long-lived one.
     """
-    if not paths.build_db.parent.exists():
-        raise FileNotFoundError(f"no build in progress: {paths.build_db} (run the nightly job)")
-    connection = duckdb.connect(str(paths.build_db))
+    build_db = paths.build_db(run_id)
+    if not build_db.parent.exists():
+        raise FileNotFoundError(f"no build in progress: {build_db} (run the nightly job)")
+    connection = duckdb.connect(str(build_db))
     try:
         yield connection
         connection.execute("checkpoint")
@@ -56,19 +76,26 @@ def build_connection(paths: ProjectPaths) -> Iterator[duckdb.DuckDBPyConnection]
         connection.close()
 
 
-def publish(paths: ProjectPaths) -> Path:
-    """Replace the published warehouse with the finished build in one rename."""
-    with build_connection(paths) as connection:
+def publish(paths: ProjectPaths, run_id: str) -> Path:
+    """Replace the published warehouse with this run's finished build in one rename.
+
+    Readers that opened the old file keep it; readers that open after the rename get the
+    new one; nobody ever sees a file that is still being written.
+    """
+    if paths.warehouse_dir not in _LOAD_LOCKS:
+        raise RuntimeError("publishing without the load lock: another load could be running")
+    build_db = paths.build_db(run_id)
+    with build_connection(paths, run_id) as connection:
         connection.execute("checkpoint")
 
-    wal = paths.build_db.with_name(paths.build_db.name + ".wal")
+    wal = build_db.with_name(build_db.name + ".wal")
     if wal.exists():
         raise RuntimeError(f"{wal} still exists after checkpoint; refusing to publish")
 
-    _fsync(paths.build_db)
-    os.replace(paths.build_db, paths.published_db)
+    _fsync(build_db)
+    os.replace(build_db, paths.published_db)
     _fsync(paths.warehouse_dir)
-    shutil.rmtree(paths.build_dir, ignore_errors=True)
+    shutil.rmtree(build_db.parent, ignore_errors=True)
     release_load_lock(paths)
     return paths.published_db
 
@@ -88,6 +115,9 @@ def connect_readonly(paths: ProjectPaths) -> duckdb.DuckDBPyConnection:
     )
     # Receipt times and deadlines are Beijing time; show them so.
     connection.execute("set TimeZone = 'Asia/Shanghai'")
+    # And nothing after this can loosen the settings above (threads, memory, ...) for the
+    # query that follows: the audit command's SQL is whatever the user typed.
+    connection.execute("set lock_configuration = true")
     return connection
 
 

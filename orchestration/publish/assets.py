@@ -11,13 +11,14 @@ from collections.abc import Sequence
 import duckdb
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
+from orchestration.lib import fingerprint
 from orchestration.lib.resources import WAREHOUSE_POOL, WarehouseResource
-from orchestration.lib.warehouse import acquire_load_lock, begin_build, publish, scalar
+from orchestration.lib.warehouse import begin_build, publish, scalar
 
 # The schemas a reader of the published warehouse is meant to see.
 PUBLISHED_SCHEMAS = (
-    "province", "departments", "prefectures", "counties", "dispatch", "quality", "reference",
-    "submissions",
+    "province", "departments", "prefectures", "counties", "dispatch", "quality", "audit",
+    "reference", "submissions",
 )
 
 
@@ -25,9 +26,9 @@ PUBLISHED_SCHEMAS = (
 def warehouse_build(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     """构建副本 A fresh private copy of the published warehouse that this run writes."""
     paths = warehouse.paths
-    acquire_load_lock(paths)
     started_from_published = paths.published_db.exists()
-    build = begin_build(paths)
+    # Takes the load lock, then discards the builds of earlier runs.
+    build = begin_build(paths, context.run_id)
 
     context.log.info(
         f"building {build} from {'the published warehouse' if started_from_published else 'empty'}"
@@ -55,7 +56,10 @@ def published_warehouse_asset(upstream: Sequence[AssetKey]):
     ) -> MaterializeResult:
         """发布 Replace the warehouse auditors read with this run's build, in one rename."""
         paths = warehouse.paths
-        published = publish(paths)
+        published = publish(paths, context.run_id)
+        # What this run started from, beside what it published: a later run with the same
+        # inputs can stop before doing anything.
+        fingerprint.after_publish(paths, context.run.tags, context.run_id)
         tables = _table_counts(str(published))
 
         context.log.info(f"published {published}: {len(tables)} tables")

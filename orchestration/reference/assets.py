@@ -58,7 +58,7 @@ def reference_tables(
             metadata={"problems": MetadataValue.md(_problems_markdown(error))},
         ) from error
 
-    with build_connection(paths) as connection:
+    with build_connection(paths, context.run_id) as connection:
         connection.execute("begin transaction")
         connection.execute(f"create schema if not exists {REFERENCE_SCHEMA}")
         for name, ref in files.items():

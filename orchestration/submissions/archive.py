@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import os
 import re
 from dataclasses import asdict, dataclass, fields
@@ -24,6 +25,9 @@ from zoneinfo import ZoneInfo
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MONTH_FOLDER = re.compile(r"\d{4}-\d{2}")
 RECEIPTS_NAME = "receipts.csv"
+# What a clerk's computer leaves beside the files it sends (Finder and Explorer caches, the
+# lock files Excel and LibreOffice keep while a workbook is open): never a county's report.
+_SYSTEM_NAMES = frozenset({".ds_store", "thumbs.db", "ehthumbs.db", "desktop.ini", "__macosx"})
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,23 @@ class ArchiveOutcome:
     new: list[Receipt]
     already_archived: list[Path]
     ignored: list[Path]
+    system_files: list[Path]
+
+
+def is_system_file(path: Path, folder: Path) -> bool:
+    """A hidden or system file (or one in a hidden folder) under a month's drop folder.
+
+    Dotfiles, ``~$`` lock files and the caches of file browsers are noise to a clerk: they
+    are neither archived nor quarantined, only noted in the run's log.
+    """
+    return any(_is_system_name(part) for part in path.relative_to(folder).parts)
+
+
+def _is_system_name(name: str) -> bool:
+    # A leading ".." is a name made to look like a path, not a hidden file: it is archived
+    # and reported to the clerk like any other file that cannot be read.
+    hidden = name.startswith(".") and not name.startswith("..")
+    return hidden or name.startswith("~$") or name.lower() in _SYSTEM_NAMES
 
 
 def archive_dir(raw_dir: Path) -> Path:
@@ -76,6 +97,7 @@ def archive_months(raw_dir: Path, months: list[str]) -> ArchiveOutcome:
     new: list[Receipt] = []
     already: list[Path] = []
     ignored: list[Path] = []
+    system: list[Path] = []
 
     for month in months:
         folder = raw_dir / "submissions" / month
@@ -85,10 +107,13 @@ def archive_months(raw_dir: Path, months: list[str]) -> ArchiveOutcome:
         for path in sorted(folder.rglob("*")):
             if path.is_dir() and not path.is_symlink():
                 continue
-            # Everything a county delivered is evidence, hidden files included; only links
-            # (which could point anywhere on the machine) and folders are passed over.
+            # Everything a county delivered is evidence; links (which could point anywhere on
+            # the machine), folders and system files (see is_system_file) are passed over.
             if path.is_symlink() or not path.is_file():
                 ignored.append(path)
+                continue
+            if is_system_file(path, folder):
+                system.append(path)
                 continue
             receipt = _archive_one(raw_dir, path, month, known)
             if receipt is None:
@@ -98,7 +123,7 @@ def archive_months(raw_dir: Path, months: list[str]) -> ArchiveOutcome:
                 known.add((receipt.file_sha256, receipt.relative_path))
 
     _append_receipts(raw_dir, new)
-    return ArchiveOutcome(new=new, already_archived=already, ignored=ignored)
+    return ArchiveOutcome(new=new, already_archived=already, ignored=ignored, system_files=system)
 
 
 def _archive_one(
@@ -154,15 +179,26 @@ def _copy_atomically(source: Path, target: Path) -> None:
 
 
 def _append_receipts(raw_dir: Path, receipts: list[Receipt]) -> None:
+    """Add receipts to the ledger by writing it whole under a temporary name and renaming.
+
+    Appending in place is not safe against a kill: Linux may stop a large write() part way
+    on SIGKILL, and a half line would make the ledger unreadable for every later load. The
+    ledger is small (a thousand lines a year), so rewriting it costs nothing.
+    """
     if not receipts:
         return
     path = archive_dir(raw_dir) / RECEIPTS_NAME
-    is_new = not path.exists()
     names = [field.name for field in fields(Receipt)]
-    with open(path, "a", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=names, lineterminator="\n")
-        if is_new:
-            writer.writeheader()
-        writer.writerows(asdict(receipt) for receipt in receipts)
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(buffer, fieldnames=names, lineterminator="\n")
+    if not path.exists():
+        writer.writeheader()
+    writer.writerows(asdict(receipt) for receipt in receipts)
+
+    earlier = path.read_bytes() if path.exists() else b""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    with open(temporary, "wb") as handle:
+        handle.write(earlier + buffer.getvalue().encode("utf-8"))
         handle.flush()
         os.fsync(handle.fileno())
+    os.replace(temporary, path)

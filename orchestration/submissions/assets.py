@@ -69,11 +69,17 @@ def submission_archive(
         f"months {months[0]}..{months[-1]}: {len(outcome.new)} new files archived, "
         f"{len(outcome.already_archived)} seen before, {len(outcome.ignored)} ignored"
     )
+    drop = warehouse.paths.raw_dir / "submissions"
+    for path in outcome.system_files:
+        context.log.info(f"skipped {path.relative_to(drop)}: a system or hidden file, not a report")
+    for path in outcome.ignored:
+        context.log.warning(f"ignored {path.relative_to(drop)}: a link or not a regular file")
     return MaterializeResult(
         metadata={
             "files_new": len(outcome.new),
             "files_seen_before": len(outcome.already_archived),
             "files_ignored": len(outcome.ignored),
+            "system_files_skipped": len(outcome.system_files),
             "new_files": MetadataValue.md(_receipts_markdown(outcome.new)),
         }
     )
@@ -154,7 +160,7 @@ def submission_rows(
     jobs = _parse_jobs(paths.raw_dir, months)
     cache = cache_dir(paths.warehouse_dir, load_key())
 
-    with build_connection(paths) as connection:
+    with build_connection(paths, context.run_id) as connection:
         counts = _replace_months(connection, paths.raw_dir, months, jobs, cache)
         rejected = connection.execute(
             f"select * from {SCHEMA}.files where not accepted and drop_month in ?", [months]

@@ -23,7 +23,12 @@ from dagster import (
 )
 
 from orchestration.lib.paths import ProjectPaths
-from orchestration.submissions.archive import SHANGHAI, drop_months, read_receipts
+from orchestration.submissions.archive import (
+    SHANGHAI,
+    drop_months,
+    is_system_file,
+    read_receipts,
+)
 
 FIRST_MONTH = "2020-01"
 RANGE_START = "dagster/asset_partition_range_start"
@@ -47,7 +52,7 @@ def months_with_new_files(raw_dir: Path) -> list[str]:
     for month in drop_months(raw_dir):
         folder = raw_dir / "submissions" / month
         for path in folder.rglob("*"):
-            if path.is_symlink() or not path.is_file():
+            if path.is_symlink() or not path.is_file() or is_system_file(path, folder):
                 continue
             stat = path.stat()
             received = datetime.fromtimestamp(stat.st_mtime, tz=SHANGHAI)

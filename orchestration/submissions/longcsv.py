@@ -28,6 +28,9 @@ from .xlsx import parse_period
 
 HEADER: tuple[str, ...] = ("county_code", "period", "table", "row_key", "indicator", "value")
 MAX_CSV_BYTES = 20 * 1024 * 1024
+# A county's month is under a thousand lines; every line of a wrong file can become a finding,
+# so a file far longer than any report is refused before its lines are read.
+MAX_CSV_LINES = 50_000
 
 
 class BadCsv(Exception):
@@ -75,7 +78,9 @@ def decode(data: bytes) -> str:
 
 
 def read_csv(path: Path, *, declared_period: str | None, log: FindingLog) -> ParsedSubmission:
-    rows = csv.reader(io.StringIO(decode(_read_bytes(path)), newline=""))
+    text = decode(_read_bytes(path))
+    _check_line_count(text)
+    rows = csv.reader(io.StringIO(text, newline=""))
     columns = _header(next(rows, []), log)
 
     state = CsvState()
@@ -110,6 +115,18 @@ def _read_bytes(path: Path) -> bytes:
             "monthly report needs",
         )
     return path.read_bytes()
+
+
+def _check_line_count(text: str) -> None:
+    lines = text.count("\n") + 1
+    if lines > MAX_CSV_LINES:
+        raise BadCsv(
+            "too_many_lines",
+            f"CSV文件有{lines}行，超过上限{MAX_CSV_LINES}行，远多于月报所需",
+            f"the CSV has {lines} lines, more than the limit of {MAX_CSV_LINES}, far more "
+            "than a monthly report needs",
+            found=f"{lines} lines",
+        )
 
 
 def _header(names: list[str], log: FindingLog) -> dict[str, int]:

@@ -30,7 +30,8 @@ def write_reports(folder: Path, rejected: pa.Table, findings: pa.Table) -> list[
 
     written = []
     for row in rejected.to_pylist():
-        path = folder / row["drop_month"] / f"{_safe(row['file_name'])}.{row['file_sha256'][:8]}.问题说明.txt"
+        name = f"{_safe(row['file_name'])}.{row['file_sha256'][:8]}.问题说明.txt"
+        path = folder / row["drop_month"] / name
         path.parent.mkdir(parents=True, exist_ok=True)
         # UTF-8 with BOM, so Notepad on a county office's Windows shows the Chinese.
         path.write_text(_report(row, by_file.get(row["file_sha256"], [])), encoding="utf-8-sig")
@@ -38,17 +39,36 @@ def write_reports(folder: Path, rejected: pa.Table, findings: pa.Table) -> list[
     return written
 
 
+# File systems limit a name to 255 bytes, and a Chinese character takes 3 in UTF-8: the
+# delivered name is cut to this many bytes, leaving room for the hash and the suffix.
+_NAME_BYTES = 150
+
+
 def _safe(name: str) -> str:
-    return _UNSAFE.sub("_", Path(name).name)[:80] or "unnamed"
+    cleaned = _UNSAFE.sub("_", Path(name).name)
+    cut = cleaned.encode("utf-8")[:_NAME_BYTES].decode("utf-8", errors="ignore")
+    return cut or "unnamed"
+
+
+# The title and the filer's line, by the kind of file the intake took it for.
+_TITLES = {
+    "county": ("县级月报退回说明 / Monthly report returned", "县 County"),
+    "prefecture_summary": (
+        "市州汇总表退回说明 / Prefecture summary returned", "市州 Prefecture"
+    ),
+}
 
 
 def _report(file_row: dict, findings: list[dict]) -> str:
-    county = file_row.get("county_name") or file_row.get("county_code") or "（未能识别）"
+    title, filer_label = _TITLES.get(file_row.get("file_kind") or "county", _TITLES["county"])
+    filer = file_row.get("county_name") or file_row.get("county_code") or "（未能识别）"
+    if file_row.get("file_kind") == "prefecture_summary":
+        filer = file_row.get("county_name") or file_row.get("prefecture_code") or "（未能识别）"
     lines = [
-        "县级月报退回说明 / Monthly report returned",
+        title,
         "",
         f"文件 File: {file_row['file_name']}",
-        f"县 County: {county}",
+        f"{filer_label}: {filer}",
         f"报告期 Period: {file_row.get('period') or '（未能识别）'}",
         f"文件指纹 SHA-256: {file_row['file_sha256']}",
         "",

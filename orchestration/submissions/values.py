@@ -139,6 +139,11 @@ def _parse_number(
     if abs(number) >= MAX_ABS:
         return Parsed(None, raw, _out_of_range(kind))
 
+    # A mobile number typed into a figure's cell would reach the warehouse in clear as a
+    # value; no count or amount on the form has its shape, so it is refused, not stored.
+    if _MOBILE_SHAPE.fullmatch(format(number, "f")):
+        return Parsed(None, raw, _LOOKS_LIKE_PHONE)
+
     if kind is Kind.COUNT:
         return _check_count(number, raw)
 
@@ -290,6 +295,17 @@ def _not_a_number(kind: Kind) -> Problem:
         f"应填写{_KIND_ZH[kind]}（未统计的请留空，为零请填0）",
         f"should be {_KIND_EN[kind]} (leave blank if not known, write 0 for zero)",
     )
+
+
+_MOBILE_SHAPE = re.compile(r"1[3-9]\d{9}")
+_LOOKS_LIKE_PHONE = Problem(
+    "looks_like_phone",
+    "error",
+    "a figure of the form",
+    "这里填的像是手机号码，不是本表的数字；电话请填在表尾“联系电话”处",
+    "this looks like a mobile telephone number, not a figure of the form; the telephone "
+    "goes in the footer (联系电话)",
+)
 
 
 def _out_of_range(kind: Kind) -> Problem:

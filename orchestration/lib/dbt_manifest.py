@@ -1,0 +1,42 @@
+"""Keep dbt's manifest in step with the dbt project before Dagster reads it.
+
+Dagster builds its dbt assets and checks from `dbt_project/target/manifest.json`. After a
+model, test or macro is added or changed (an upgrade of the project, say) an old manifest
+would make the load fail on a node it does not know; so a load parses first when any file
+of the project is newer than the manifest. Parsing takes a few seconds and happens only then.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from orchestration.lib.paths import DBT_PROJECT_DIR, ProjectPaths
+
+MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
+_SOURCES = ("dbt_project.yml", "profiles.yml", "models", "macros", "tests")
+
+
+def manifest_is_stale() -> bool:
+    if not MANIFEST.exists():
+        return True
+    built = MANIFEST.stat().st_mtime_ns
+    return any(path.stat().st_mtime_ns > built for path in _project_files())
+
+
+def _project_files() -> list[Path]:
+    files: list[Path] = []
+    for name in _SOURCES:
+        path = DBT_PROJECT_DIR / name
+        files.extend([path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()])
+    return files
+
+
+def parse_project(paths: ProjectPaths) -> int:
+    """`dbt parse`, against a placeholder build path (each run builds its own file)."""
+    dbt = Path(sys.executable).with_name("dbt")
+    env = {**os.environ, "DUKAN_BUILD_DB": str(paths.build_db("prepare"))}
+    command = [str(dbt), "parse", "--quiet"]
+    return subprocess.run(command, cwd=DBT_PROJECT_DIR, env=env, check=False).returncode

@@ -1,0 +1,40 @@
+"""A load parses the dbt project again when any of its files is newer than the manifest."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from orchestration.lib import dbt_manifest
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "models" / "marts").mkdir(parents=True)
+    (tmp_path / "macros").mkdir()
+    (tmp_path / "dbt_project.yml").write_text("name: x\n")
+    (tmp_path / "models" / "marts" / "a.sql").write_text("select 1\n")
+    (tmp_path / "target").mkdir()
+    monkeypatch.setattr(dbt_manifest, "DBT_PROJECT_DIR", tmp_path)
+    monkeypatch.setattr(dbt_manifest, "MANIFEST", tmp_path / "target" / "manifest.json")
+    return tmp_path
+
+
+def test_missing_manifest_is_stale(project: Path) -> None:
+    assert dbt_manifest.manifest_is_stale()
+
+
+def test_a_model_changed_after_the_parse_makes_it_stale(project: Path) -> None:
+    manifest = project / "target" / "manifest.json"
+    manifest.write_text("{}")
+    parsed = manifest.stat().st_mtime_ns
+    for path in project.rglob("*"):
+        if path.is_file() and path != manifest:
+            os.utime(path, ns=(parsed - 10**9, parsed - 10**9))
+    assert not dbt_manifest.manifest_is_stale()
+
+    model = project / "models" / "marts" / "a.sql"
+    os.utime(model, ns=(parsed + 10**9, parsed + 10**9))
+    assert dbt_manifest.manifest_is_stale()
