@@ -1,7 +1,8 @@
 """`dukan`: the commands the data team types.
 
     dukan prepare            parse the dbt project (run once by `make setup`)
-    dukan nightly            run the whole nightly load and print what it built and found
+    dukan nightly [--force]  run the whole nightly load and print what it built and found
+                             (stops at once when no input changed since the last publish)
     dukan audit "SQL"        read-only SQL over the published warehouse
     dukan simulate ...       write the simulated 2020 submissions into raw/submissions/
     dukan template ...       the blank monthly form of one county, villages filled in
@@ -19,7 +20,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from orchestration.lib.paths import DBT_PROJECT_DIR, PROJECT_ROOT, ProjectPaths
+from orchestration.audit.cli import add_commands as add_audit_commands
+from orchestration.lib.paths import PROJECT_ROOT, ProjectPaths
 
 # Closed network: no tool phones home, whatever its own defaults.
 os.environ.setdefault("DO_NOT_TRACK", "1")
@@ -51,6 +53,8 @@ def _parser() -> argparse.ArgumentParser:
     prepare.set_defaults(handler=_prepare)
 
     nightly = commands.add_parser("nightly", help="run the nightly load end to end")
+    nightly.add_argument("--force", action="store_true",
+                         help="run even when no input changed since the last publish")
     nightly.set_defaults(handler=_nightly)
 
     audit = commands.add_parser("audit", help="read-only SQL over the published warehouse")
@@ -67,6 +71,8 @@ def _parser() -> argparse.ArgumentParser:
     template.add_argument("--month", required=True, help="reporting period YYYY-MM")
     template.add_argument("--out", type=Path, help="file to write (default: <code>_<month>.xlsx)")
     template.set_defaults(handler=_template)
+
+    add_audit_commands(commands)
 
     ui = commands.add_parser("ui", help="start the Dagster UI on loopback")
     ui.add_argument("--port", type=int, default=3000)
@@ -87,22 +93,19 @@ def dagster_home(paths: ProjectPaths) -> Path:
 
 
 def _prepare(_: argparse.Namespace) -> int:
+    from orchestration.lib.dbt_manifest import parse_project
+
     paths = ProjectPaths.from_env()
     dagster_home(paths)
-    dbt = Path(sys.executable).with_name("dbt")
-    # Parse against the build path the load will use, so the load's dbt finds an unchanged
-    # profile and parses only what changed.
-    env = {**os.environ, "DUKAN_BUILD_DB": str(paths.build_db)}
-    command = [str(dbt), "parse", "--quiet"]
-    return subprocess.run(command, cwd=DBT_PROJECT_DIR, env=env, check=False).returncode
+    return parse_project(paths)
 
 
-def _nightly(_: argparse.Namespace) -> int:
+def _nightly(args: argparse.Namespace) -> int:
     from orchestration.nightly import run_nightly
 
     paths = ProjectPaths.from_env()
     dagster_home(paths)
-    return run_nightly(paths)
+    return run_nightly(paths, force=args.force)
 
 
 def _audit(args: argparse.Namespace) -> int:
@@ -127,7 +130,14 @@ def _audit(args: argparse.Namespace) -> int:
         frame = relation.to_arrow_table().to_pandas(integer_object_nulls=True)
         frame = frame.astype(object).where(frame.notna(), "")
         if args.csv:
-            frame.to_csv(sys.stdout, index=False)
+            from orchestration.lib.spreadsheet import neutralise
+
+            # The CSV is made to be opened in a spreadsheet: text from county files must not
+            # run there as a formula. Column names are text too.
+            frame = frame.map(neutralise).rename(columns=neutralise)
+            # CRLF lines, as RFC 4180 and Excel have them: a carriage return inside a field
+            # is then quoted instead of splitting the row.
+            frame.to_csv(sys.stdout, index=False, lineterminator="\r\n")
         else:
             print(frame.to_markdown(index=False, disable_numparse=True))
     return 0

@@ -6,8 +6,9 @@ from orchestration.lib.resources import WarehouseResource
 from orchestration.publish.assets import published_warehouse_asset, warehouse_build
 from orchestration.publish.parquet import tier_parquet
 from orchestration.quality.checks import build_plan_checks
+from orchestration.quality.rule_checks import build_rule_checks
 from orchestration.reference.assets import reference_tables
-from orchestration.reports.assets import dispatch_report
+from orchestration.reports.assets import county_feedback, dispatch_report
 from orchestration.submissions.assets import (
     submission_archive,
     submission_parses,
@@ -41,8 +42,9 @@ defs = Definitions(
         published_warehouse,
         tier_parquet,
         dispatch_report,
+        county_feedback,
     ],
-    asset_checks=build_plan_checks(),
+    asset_checks=[*build_plan_checks(), *build_rule_checks()],
     jobs=[nightly_load],
     schedules=[nightly_schedule],
     sensors=[new_files_sensor],

@@ -8,10 +8,11 @@ that does not reconcile never replaces the warehouse auditors read.
 
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+import duckdb
 import pandas as pd
 from dagster import (
     AssetCheckExecutionContext,
@@ -128,31 +129,43 @@ def build_plan_checks() -> list[AssetChecksDefinition]:
     return [_build_check(check) for check in PLAN_CHECKS]
 
 
-def _build_check(check: PlanCheck) -> AssetChecksDefinition:
+def blocking_check(
+    name: str, model: str, description: str,
+    evaluate: Callable[[AssetCheckExecutionContext, duckdb.DuckDBPyConnection], AssetCheckResult],
+) -> AssetChecksDefinition:
+    """A blocking check on the dbt model `model` (`schema.table`, also its asset key), run
+    with a connection to this run's build: `evaluate` reads, validates and records."""
+
     @asset_check(
-        name=check.name,
-        asset=AssetKey(check.model.split(".")),
-        description=check.description,
+        name=name,
+        asset=AssetKey(model.split(".")),
+        description=description,
         blocking=True,
         pool=WAREHOUSE_POOL,
     )
     def _check(
         context: AssetCheckExecutionContext, warehouse: WarehouseResource
     ) -> AssetCheckResult:
-        with build_connection(warehouse.paths) as connection:
-            # Through Arrow, DECIMAL columns arrive as exact Decimals; `.df()` would make
-            # them binary floats, and tolerances are compared to the last published place.
-            frame = connection.execute(check.query).to_arrow_table().to_pandas()
-            outcome = run_checkpoint(check.checkpoint, frame)
-            _record(connection, context.run.run_id, check, outcome)
+        with build_connection(warehouse.paths, context.run.run_id) as connection:
+            return evaluate(context, connection)
 
+    return _check
+
+
+def _build_check(check: PlanCheck) -> AssetChecksDefinition:
+    def evaluate(context: AssetCheckExecutionContext, connection) -> AssetCheckResult:
+        # Through Arrow, DECIMAL columns arrive as exact Decimals; `.df()` would make them
+        # binary floats, and tolerances are compared to the last published place.
+        frame = connection.sql(check.query).to_arrow_table().to_pandas()
+        outcome = run_checkpoint(check.checkpoint, frame)
+        _record(connection, context.run.run_id, check, outcome)
         context.log.info(
             f"{check.name}: {len(frame)} rows of {check.model}, "
             f"{len(outcome.failed())} of {len(outcome.rules)} rules failed"
         )
         return _result(check, frame, outcome)
 
-    return _check
+    return blocking_check(check.name, check.model, check.description, evaluate)
 
 
 def _result(check: PlanCheck, frame: pd.DataFrame, outcome: SuiteOutcome) -> AssetCheckResult:

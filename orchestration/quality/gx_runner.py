@@ -11,11 +11,12 @@ import os
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from orchestration.lib.paths import EXPECTATIONS_DIR
+from orchestration.lib.paths import EXPECTATIONS_DIR, ProjectPaths
 
 # Analytics are also off in great_expectations.yml; the variable covers contexts built
 # before the file is read.
@@ -53,10 +54,19 @@ class SuiteOutcome:
         ]
 
 
+def data_docs_dir(paths: ProjectPaths) -> Path:
+    """The static Data Docs site; open index.html in a browser."""
+    return paths.warehouse_dir / "data_docs"
+
+
 @lru_cache(maxsize=1)
 def _context() -> Any:
     import great_expectations as gx  # slow import: paid once, and only by the checks
 
+    paths = ProjectPaths.from_env()
+    # great_expectations.yml reads these: results and Data Docs live with the warehouse.
+    os.environ["DUKAN_GX_RESULTS_DIR"] = str(paths.warehouse_dir / "gx" / "validations")
+    os.environ["DUKAN_GX_DOCS_DIR"] = str(data_docs_dir(paths))
     return gx.get_context(mode="file", project_root_dir=str(EXPECTATIONS_DIR))
 
 

@@ -10,6 +10,7 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 from orchestration.lib.resources import WarehouseResource
 from orchestration.lib.warehouse import connect_readonly
 from orchestration.reports.dispatch import write_dispatch_report
+from orchestration.reports.feedback import write_month_feedback
 
 
 @asset(group_name="reports", deps=["published_warehouse"], kinds={"html", "xlsx"})
@@ -33,14 +34,54 @@ def dispatch_report(context: AssetExecutionContext, warehouse: WarehouseResource
     )
 
 
+def _table_exists(connection, schema: str, table: str) -> bool:
+    return connection.execute(
+        "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
+        [schema, table],
+    ).fetchall()[0][0] > 0
+
+
 def _latest_month(paths) -> str | None:
     with connect_readonly(paths) as connection:
-        exists = connection.execute(
-            "select count(*) from duckdb_tables() where schema_name = 'dispatch' "
-            "and table_name = 'dispatch_monthly_overview'"
-        ).fetchall()[0][0]
-        if not exists:
+        if not _table_exists(connection, "dispatch", "dispatch_monthly_overview"):
             return None
         return connection.execute(
             "select max(period) from dispatch.dispatch_monthly_overview"
         ).fetchall()[0][0]
+
+
+@asset(group_name="reports", deps=["published_warehouse"], kinds={"xlsx"})
+def county_feedback(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+    """反馈表 Each county's feedback workbook for each month: what was wrong, where, and
+    what is expected. Unchanged workbooks are not rewritten."""
+    paths = warehouse.paths
+    months = _months_with_files(paths)
+    written, unchanged = 0, 0
+    for month in months:
+        run = write_month_feedback(paths, month)
+        written += len(run.written)
+        unchanged += run.unchanged
+    folder = paths.warehouse_dir / "feedback"
+    context.log.info(
+        f"county feedback for {len(months)} months: {written} workbooks written, "
+        f"{unchanged} unchanged, in {folder}"
+    )
+    return MaterializeResult(
+        metadata={
+            "months": len(months),
+            "workbooks_written": written,
+            "workbooks_unchanged": unchanged,
+            "folder": MetadataValue.path(str(folder)),
+        }
+    )
+
+
+def _months_with_files(paths) -> list[str]:
+    with connect_readonly(paths) as connection:
+        if not _table_exists(connection, "quality", "submission_status"):
+            return []
+        rows = connection.execute(
+            "select distinct coalesce(period, drop_month) as month "
+            "from quality.submission_status where county_code is not null order by 1"
+        ).fetchall()
+    return [month for (month,) in rows]

@@ -25,6 +25,7 @@ STATUSES: tuple[Status, ...] = (
     Status("on_time", "按时报送", "按", "#3a9d5d", "#ffffff"),
     Status("corrected", "更正重报", "更", "#4a78c2", "#ffffff"),
     Status("late", "逾期报送", "迟", "#f0a22e", "#1d1d1d"),
+    Status("held", "报表暂扣", "扣", "#8e5bb5", "#ffffff"),
     Status("missing", "未报送", "缺", "#c9362f", "#ffffff"),
 )
 STATUS_BY_ID = {status.id: status for status in STATUSES}

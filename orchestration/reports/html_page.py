@@ -178,6 +178,7 @@ def _submissions(data: DispatchData) -> str:
         f"<p class=\"lead\">应报 expected <strong>{now['scope_counties']}</strong> 县 · "
         f"已报 reported <strong>{now['counties_reported']}</strong> · "
         f"未报 missing <strong class=\"bad\">{now['counties_missing']}</strong> · "
+        f"暂扣 held <strong class=\"bad\">{now.get('counties_held') or 0}</strong> · "
         f"逾期 late <strong>{now['counties_late']}</strong> · "
         f"重报 resubmitted <strong>{now['counties_resubmitted']}</strong>"
         "（截止每月25日，北京时间 deadline: the 25th, Beijing time）</p>"
@@ -186,6 +187,11 @@ def _submissions(data: DispatchData) -> str:
         _status_list(rows, "missing", (
             Column("县", "county_name", lambda r: r["county_name"]),
             Column("市州", "prefecture_name", lambda r: r["prefecture_name"] or ""),
+        )),
+        _status_list(rows, "held", (
+            Column("县", "county_name", lambda r: r["county_name"]),
+            Column("市州", "prefecture_name", lambda r: r["prefecture_name"] or ""),
+            Column("最后收到", "last_received", lambda r: r["last_received"] or ""),
         )),
         _status_list(rows, "late", (
             Column("县", "county_name", lambda r: r["county_name"]),

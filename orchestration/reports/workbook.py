@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -44,7 +44,13 @@ SIMULATED_TEXT = ("模拟数据 SIMULATED：本表月度数字来自模拟报送
 
 def put(sheet: Worksheet, row: int, column: int, value: object,
         number_format: str | None = None) -> Cell:
-    """Write one cell; text that looks like a formula is kept as text, never evaluated."""
+    """Write one cell; text that looks like a formula is kept as text, never evaluated.
+
+    Control characters (a NUL byte from a broken file, quoted in a finding) cannot be
+    stored in a worksheet: they are shown as U+FFFD instead of failing the workbook.
+    """
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
     cell = sheet.cell(row=row, column=column)
     cell.value = value
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
@@ -246,6 +252,7 @@ OVERVIEW_FIGURES = (
     ("贫困县（调度范围）", "scope_counties", "个"),
     ("已报送县", "counties_reported", "个"),
     ("未报送县", "counties_missing", "个"),
+    ("报表暂扣县", "counties_held", "个"),
     ("逾期报送县", "counties_late", "个"),
     ("重报县", "counties_resubmitted", "个"),
     ("贫困村（调度范围）", "scope_villages", "个"),

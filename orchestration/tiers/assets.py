@@ -23,7 +23,9 @@ from orchestration.submissions.automation import RANGE_END, RANGE_START
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
 # Folder under models/ -> asset group. Marts take the name of their tier.
-_GROUPS = {"staging": "staging", "intermediate": "intermediate", "quality": "quality"}
+_GROUPS = {
+    "staging": "staging", "intermediate": "intermediate", "quality": "quality", "audit": "audit",
+}
 
 
 class TierTranslator(DagsterDbtTranslator):
@@ -66,8 +68,12 @@ def dbt_models(
     context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
 ) -> Iterator[Any]:
     """Build and test the selected models in the build copy of the warehouse."""
-    build_db = warehouse.paths.build_db
+    build_db = warehouse.paths.build_db(context.run_id)
+    if not build_db.exists():
+        raise FileNotFoundError(f"no build in progress: {build_db} (run the nightly job)")
     # dbt runs as a subprocess and reads its database path from this variable (profiles.yml).
+    # The path is this run's own: a dbt left over from a killed run writes its own folder.
+    # (dbt hashes the profile, so a new path per run costs it a full parse, about 2 s.)
     os.environ["DUKAN_BUILD_DB"] = str(build_db)
     context.log.info(f"dbt build against {build_db}")
     # The project's own target folder, not a fresh one per run, so dbt can reuse the parse

@@ -146,12 +146,17 @@ def test_bad_files_are_quarantined_with_every_reason(intake) -> None:
     assert "表1 贫困人口!D4" in text and "两千" in text
 
 
-def test_nothing_from_a_quarantined_file_reaches_the_tiers(intake) -> None:
+def test_nothing_from_a_quarantined_or_held_file_reaches_the_tiers(intake) -> None:
     scratch, _ = intake
 
     periods = rows(scratch, "select distinct period from counties.county_monthly_report")
+    april = rows(scratch, "select original_name, status from quality.submission_status "
+                          "where period = '2020-04' order by original_name")
 
-    assert sorted(periods) == [("2020-03",), ("2020-04",)]
+    # The early file is quarantined (April had not started); the on-time one is readable
+    # but does not balance with March, so it is held.
+    assert sorted(periods) == [("2020-03",)]
+    assert april == [("宕昌县4月.xlsx", "held"), ("宕昌县4月提前.xlsx", "quarantined")]
 
 
 def test_personal_data_never_reaches_the_warehouse_in_clear(intake) -> None:
@@ -204,6 +209,14 @@ def test_template_filled_in_loads_without_a_finding(tmp_path: Path) -> None:
     assert unlifted == [(4,)]
 
 
+# Figures that keep the file's own arithmetic right (registered = lifted + not lifted,
+# parts within totals): a file that breaks it is held, not loaded.
+CONSISTENT = {
+    "registered_poor_total": 100, "lifted_cumulative": 96, "villages_exited_cumulative": 11,
+    "frozen_pipe_fixed": 5, "issues_rectified": 1,
+}
+
+
 def fill(path: Path) -> None:
     """Type a value into every input cell, as a clerk would, and sign the footer."""
     workbook = openpyxl.load_workbook(path)
@@ -218,7 +231,8 @@ def fill(path: Path) -> None:
             for col, indicator in enumerate(tbl.indicators, start=1):
                 if indicator.id in ("village_code", "township", "village_name", "source"):
                     continue
-                ws.cell(row, col, _sample(indicator.kind.value, col))
+                value = CONSISTENT.get(indicator.id, _sample(indicator.kind.value, col))
+                ws.cell(row, col, value)
         footer = first + len(rows_) + 1
         for col, text in ((2, "王五"), (4, "0939-5521234"), (6, "赵六"), (8, "2020年5月20日")):
             ws.cell(footer, col, text)
@@ -231,21 +245,27 @@ def _sample(kind: str, n: int) -> object:
     )
 
 
-def test_a_month_whose_flows_do_not_balance_shows_its_gap(intake) -> None:
+def test_a_month_whose_flows_do_not_balance_is_held_with_its_gap(intake) -> None:
     scratch, _ = intake
 
     balance = rows(
         scratch,
-        "select period, previous_unlifted_persons, lifted_this_month, "
-        "newly_identified_this_month, returned_this_month, unlifted_persons, "
-        "expected_unlifted_persons, balance_gap, balance_status "
-        "from counties.county_monthly_balance where county_code = '621223' order by period",
+        "select period, previous_unlifted_persons, lifted_this_month, unlifted_persons, "
+        "balance_status from counties.county_monthly_balance where county_code = '621223' "
+        "order by period",
+    )
+    findings = rows(
+        scratch,
+        "select r.original_name, f.expected, f.observed, f.gap, f.sheet, f.cell, f.action "
+        "from quality.rule_findings as f join quality.submission_status as r "
+        "using (file_sha256) where f.rule_id = 'flow_balance' order by r.original_name",
     )
 
-    # March's current version (the correction) lifted 130: 2000 - 130 + 5 + 2 = 1877 expected.
-    assert balance == [
-        ("2020-03", None, 130, 5, 2, 2000, None, None, "no_previous_month"),
-        ("2020-04", 2000, 120, 5, 2, 1900, 1887, 13, "gap"),
+    # March's 2000 − 120 lifted + 5 new + 2 returned = 1887 expected in April; the file
+    # says 1900. Held: April never reaches the tiers.
+    assert balance == [("2020-03", None, 130, 2000, "no_previous_month")]
+    assert findings == [
+        ("宕昌县4月.xlsx", "1887", "1900", 13.0, "表1 贫困人口", "D4", "file_held"),
     ]
 
 
@@ -258,7 +278,7 @@ def test_province_tier_follows_the_county_against_its_target(intake) -> None:
         "from province.province_monthly_progress where county_code = '621223' order by period",
     )
 
-    assert progress == [("2020-03", 7200, 2000, False), ("2020-04", 7200, 1900, False)]
+    assert progress == [("2020-03", 7200, 2000, False)]
 
 
 def test_tier_marts_are_published_as_parquet_with_chinese_labels(intake) -> None:

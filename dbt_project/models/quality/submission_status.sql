@@ -44,9 +44,14 @@ final as (
         files.county_code,
         files.county_name,
         files.period,
-        case when files.accepted then 'accepted' else 'quarantined' end as status,
+        case
+            when not files.accepted then 'quarantined'
+            when versions.is_held then 'held'
+            else 'accepted'
+        end as status,
         versions.version,
         versions.is_current,
+        versions.is_held,
         versions.is_late,
         versions.is_simulated,
         files.error_count,

@@ -46,7 +46,8 @@ overview_rows as (
 
     select
         {{ rule_row(
-            "'tier_matches_counties'", 'null', 'coalesce(overview.period, expected_overview.period)',
+            "'tier_matches_counties'", 'null',
+            'coalesce(overview.period, expected_overview.period)',
             "'dispatch_monthly_overview.' || coalesce(overview.figure, expected_overview.figure)",
             'expected_overview.expected', 'overview.published',
             'overview.published - expected_overview.expected',

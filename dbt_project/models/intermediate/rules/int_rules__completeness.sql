@@ -71,7 +71,8 @@ village_rows as (
         {{ rule_row(
             "'village_listed'", 'expected_villages.county_code', 'expected_villages.period',
             'expected_villages.village_code', "'表2 列出 listed'",
-            "case when listed.village_code is null then '未列出 missing' else '已列出 listed' end",
+            "case when listed.village_code is null then '未列出 missing'"
+            ~ " else '已列出 listed' end",
             'case when listed.village_code is null then 1 else 0 end',
             'case when listed.village_code is null then 1 else 0 end', '0',
             'expected_villages.file_sha256', "'表2'", 'null',

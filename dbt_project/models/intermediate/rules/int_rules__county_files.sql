@@ -150,6 +150,7 @@ flow_rows as (
             'flow_balance.unlifted_persons - flow_balance.expected_unlifted_persons',
             'abs(flow_balance.unlifted_persons - flow_balance.expected_unlifted_persons)',
             '0', 'flow_balance.file_sha256', 'cell_of.sheet', 'cell_of.cell',
+            'flow_balance.drop_month',
         ) }}
 
     from flow_balance
@@ -173,6 +174,7 @@ stock_rows as (
             'abs(figures.registered_poor_total - figures.lifted_cumulative'
             ~ ' - figures.unlifted_persons)',
             '0', 'figures.file_sha256', 'cell_of.sheet', 'cell_of.cell',
+            'figures.drop_month',
         ) }}
 
     from figures
@@ -196,6 +198,7 @@ bound_rows as (
             'bounds.part_value', 'bounds.part_value - bounds.total_value',
             'greatest(bounds.part_value - bounds.total_value, 0)', '0',
             'bounds.file_sha256', 'cell_of.sheet', 'cell_of.cell',
+            'bounds.drop_month',
         ) }}
 
     from bounds
@@ -218,6 +221,7 @@ rectified_rows as (
             'rectified.issues_rectified - rectified.issues_found',
             'greatest(rectified.issues_rectified - rectified.issues_found, 0)', '0',
             'rectified.file_sha256', 'rectified.sheet', 'rectified.cell',
+            'rectified.drop_month',
         ) }}
 
     from rectified
@@ -236,6 +240,7 @@ negative_rows as (
             "'smallest count'", "'>= 0'", 'negatives.smallest_count',
             'least(negatives.smallest_count, 0)', 'greatest(-negatives.smallest_count, 0)',
             '0', 'negatives.file_sha256', 'negatives.sheet', 'negatives.cell',
+            'negatives.drop_month',
         ) }}
 
     from negatives

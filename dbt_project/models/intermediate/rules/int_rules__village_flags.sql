@@ -10,6 +10,7 @@ with flags as (
         row_key as village_code,
         indicator,
         value_bool,
+        file_sha256,
         sheet,
         cell,
 
@@ -48,7 +49,7 @@ exit_rows as (
             "village_code || ' exited'", "'是'",
             "case when value_bool then '是' else '否' end",
             'case when value_bool then 0 else 1 end',
-            'case when value_bool then 0 else 1 end', '0', 'null', 'sheet', 'cell',
+            'case when value_bool then 0 else 1 end', '0', 'file_sha256', 'sheet', 'cell',
         ) }}
 
     from with_history
@@ -65,8 +66,8 @@ kind_rows as (
             "case when previous_value then '是' else '否' end || ' (' || previous_period || ')'",
             "case when value_bool then '是' else '否' end",
             'case when value_bool = previous_value then 0 else 1 end',
-            'case when value_bool = previous_value then 0 else 1 end', '0', 'null', 'sheet',
-            'cell',
+            'case when value_bool = previous_value then 0 else 1 end', '0', 'file_sha256',
+            'sheet', 'cell',
         ) }}
 
     from with_history

@@ -1,7 +1,8 @@
 {{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='period') }}
 
--- 报送及时性 Every county for every reporting month: on time, late, corrected (更正) or
--- missing, against the deadline of the 25th (Beijing time).
+-- 报送及时性 Every county for every reporting month: on time, late, corrected (更正), held
+-- (暂扣: every file it sent broke a file-level rule, so none reached the tiers) or missing,
+-- against the deadline of the 25th (Beijing time).
 
 with counties as (
 
@@ -25,6 +26,7 @@ versions as (
         min(received_at) as first_received_at,
         max(received_at) as last_received_at,
         bool_or(is_simulated) as is_simulated,
+        bool_and(is_held) as all_held,
 
     from {{ ref('int_submissions__versions') }}
     group by county_code, period
@@ -43,6 +45,7 @@ final as (
         versions.last_received_at,
         case
             when versions.county_code is null then 'missing'
+            when versions.all_held then 'held'
             when not versions.first_on_time then 'late'
             when versions.versions > 1 then 'corrected'
             else 'on_time'

@@ -58,8 +58,9 @@ timeliness as (
 
     select
         period,
-        count(*) filter (where timeliness <> 'missing') as counties_reported,
+        count(*) filter (where timeliness not in ('missing', 'held')) as counties_reported,
         count(*) filter (where timeliness = 'missing') as counties_missing,
+        count(*) filter (where timeliness = 'held') as counties_held,
         count(*) filter (where timeliness = 'late') as counties_late,
         count(*) filter (where versions > 1) as counties_resubmitted,
 
@@ -77,6 +78,7 @@ final as (
         cast(totals.scope_counties as integer) as scope_counties,
         timeliness.counties_reported,
         timeliness.counties_missing,
+        timeliness.counties_held,
         timeliness.counties_late,
         timeliness.counties_resubmitted,
         cast(totals.scope_villages as integer) as scope_villages,

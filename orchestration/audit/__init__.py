@@ -1,0 +1,1 @@
+"""Provenance for auditors: from a figure back to the cells it came from."""

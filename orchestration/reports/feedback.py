@@ -1,0 +1,297 @@
+"""反馈表 One workbook per county and month that tells its clerk what was wrong, and where.
+
+It gathers, for the county's files of the month: the reader's findings (a cell that is not
+a number, a missing sheet), the rules the figures broke (a month that does not balance, a
+part above its total, a summary that disagrees) and whether a usable report arrived at all.
+Each line names the file, the sheet and the cell, says what is expected and what was found,
+and what the warehouse did about it. A county with nothing wrong gets a workbook that says
+so, so a clerk can tell "checked and clean" from "not checked".
+
+Read from the published warehouse only: the feedback describes what auditors can see.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from orchestration.lib.paths import ProjectPaths
+from orchestration.lib.warehouse import connect_readonly
+from orchestration.reports.workbook import put
+from orchestration.submissions.form import TABLES
+
+SEVERITY_ZH = {
+    "error": "错误", "critical": "错误", "warning": "警告", "info": "提示",
+}
+ACTION_ZH = {
+    "quarantined": "文件未采用，请改正后重新报送",
+    "file_held": "文件已暂扣，数字未进入各层级，请核实后重新报送",
+    "blocks_publish": "阻止发布，待省级核查",
+    "reported": "已记录，请核实；如有误请重新报送",
+    "noted": "已记录，无需处理",
+}
+# (header, width) of the findings sheet, in the order of Finding's fields.
+COLUMNS: tuple[tuple[str, float], ...] = (
+    ("序号", 6), ("文件 file", 34), ("工作表 sheet", 14), ("单元格 cell", 9),
+    ("严重程度 severity", 12), ("问题 problem", 48), ("应为 expected", 20),
+    ("实报 found", 16), ("差额 gap", 10), ("容差 tolerance", 10), ("处理 action", 30),
+    ("规则 rule", 26),
+)
+HEADER_FILL = PatternFill("solid", fgColor="EEF2F6")
+ERROR_FILL = PatternFill("solid", fgColor="FBE3E1")
+WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+@dataclass(frozen=True)
+class Finding:
+    file_name: str
+    sheet: str
+    cell: str
+    severity: str
+    problem_zh: str
+    expected: str
+    found: str
+    gap: str
+    tolerance: str
+    action: str
+    rule: str
+
+
+@dataclass(frozen=True)
+class CountyFeedback:
+    county_code: str
+    county_name: str
+    period: str
+    files: tuple[tuple[str, str, str], ...]  # (file name, received at, status)
+    findings: tuple[Finding, ...]
+
+    @property
+    def digest(self) -> str:
+        """Identifies the content, so an unchanged county's workbook is not written again."""
+        payload = json.dumps([self.files, self.findings], ensure_ascii=False, default=str)
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def feedback_for_month(connection: duckdb.DuckDBPyConnection, period: str) -> list[CountyFeedback]:
+    """Every county's feedback for `period`, in county-code order."""
+    counties = connection.execute(
+        "select county_code, county_name from staging.stg_reference__counties order by 1"
+    ).fetchall()
+    files = _files(connection, period)
+    reader = _reader_findings(connection, period)
+    rules = _rule_findings(connection, period)
+    return [
+        CountyFeedback(
+            code, name, period, tuple(files.get(code, ())),
+            tuple(reader.get(code, []) + rules.get(code, [])),
+        )
+        for code, name in counties
+    ]
+
+
+def _files(connection: duckdb.DuckDBPyConnection, period: str) -> dict[str, list[tuple]]:
+    rows = connection.execute(
+        """
+        select county_code, original_name,
+            strftime(received_at at time zone 'Asia/Shanghai', '%Y-%m-%d %H:%M'),
+            case status when 'accepted' then
+                case when is_current then '已采用（当前版本）' else '已采用（已被更正版本替代）' end
+                when 'held' then '已暂扣' else '未采用' end
+        from quality.submission_status
+        where county_code is not null and (period = ? or (period is null and drop_month = ?))
+        order by received_at
+        """,
+        [period, period],
+    ).fetchall()
+    out: dict[str, list[tuple]] = {}
+    for code, *rest in rows:
+        out.setdefault(code, []).append(tuple(rest))
+    return out
+
+
+def _reader_findings(
+    connection: duckdb.DuckDBPyConnection, period: str
+) -> dict[str, list[Finding]]:
+    rows = connection.execute(
+        """
+        select findings.county_code, findings.file_name, coalesce(findings.sheet, ''),
+            coalesce(findings.cell, coalesce('第' || findings.line || '行', '')),
+            findings.severity, findings.message_zh, coalesce(findings.expected, ''),
+            coalesce(findings.found, ''), files.accepted, findings.code
+        from submissions.findings as findings
+        inner join submissions.files as files
+            on files.file_sha256 = findings.file_sha256
+            and files.drop_month = findings.drop_month
+        where findings.county_code is not null
+            and (findings.period = ? or (findings.period is null and findings.drop_month = ?))
+        order by findings.file_name, findings.sheet, findings.cell
+        """,
+        [period, period],
+    ).fetchall()
+    out: dict[str, list[Finding]] = {}
+    for code, file_name, sheet, cell, severity, message, expected, found, accepted, rule in rows:
+        action = "quarantined" if not accepted else (
+            "reported" if severity == "warning" else "noted"
+        )
+        out.setdefault(code, []).append(Finding(
+            file_name, sheet, cell, severity, message, expected, found, "", "", action, rule,
+        ))
+    return out
+
+
+def _rule_findings(connection: duckdb.DuckDBPyConnection, period: str) -> dict[str, list[Finding]]:
+    exists = connection.execute(
+        "select count(*) from duckdb_tables() "
+        "where schema_name = 'quality' and table_name = 'rule_findings'"
+    ).fetchall()[0][0]
+    if not exists:
+        return {}
+    rows = connection.execute(
+        """
+        select findings.county_code, coalesce(receipts.original_name, ''),
+            coalesce(findings.sheet, ''), coalesce(findings.cell, ''), findings.severity,
+            findings.description_zh, findings.subject, findings.expected, findings.observed,
+            findings.gap, findings.tolerance, findings.action, findings.rule_id
+        from quality.rule_findings as findings
+        left join (
+            select file_sha256, arg_min(original_name, received_at) as original_name
+            from intermediate.int_submissions__file_receipts group by file_sha256
+        ) as receipts on receipts.file_sha256 = findings.file_sha256
+        where findings.period = ? and findings.county_code is not null
+        order by findings.rule_id, findings.subject
+        """,
+        [period],
+    ).fetchall()
+    out: dict[str, list[Finding]] = {}
+    for (code, file_name, sheet, cell, severity, description, subject, expected, observed,
+         gap, tolerance, action, rule) in rows:
+        out.setdefault(code, []).append(Finding(
+            file_name, sheet, cell, severity, f"{subject_zh(subject)}：{description}",
+            expected or "", observed or "", _number(gap), _number(tolerance), action, rule,
+        ))
+    return out
+
+
+def subject_zh(subject: str) -> str:
+    """'unlifted_persons' → '未脱贫人口'; ids inside a comparison are replaced the same way."""
+    text = subject
+    for indicator_id, label in _LABELS:
+        text = text.replace(indicator_id, label)
+    return text
+
+
+# Longest id first, so that 'unlifted_persons' is not replaced inside a longer id.
+_LABELS = sorted(
+    {(indicator.id, indicator.label) for table in TABLES for indicator in table.indicators},
+    key=lambda pair: -len(pair[0]),
+)
+
+
+def _number(value: object) -> str:
+    if value is None:
+        return ""
+    number = float(value)
+    return f"{int(number):,}" if number.is_integer() else f"{number:g}"
+
+
+def write_feedback(feedback: CountyFeedback, path: Path) -> Path:
+    """Write one county's workbook atomically (a reader never sees half a file)."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "问题清单"
+    _heading(sheet, feedback)
+    _findings_table(sheet, feedback.findings, first_row=len(feedback.files) + 6)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    book.save(partial)
+    os.replace(partial, path)
+    return path
+
+
+def _heading(sheet, feedback: CountyFeedback) -> None:
+    errors = sum(1 for item in feedback.findings if item.severity in ("error", "critical"))
+    warnings = sum(1 for item in feedback.findings if item.severity == "warning")
+    put(sheet, 1, 1, f"{feedback.county_name}（{feedback.county_code}）"
+        f"{feedback.period} 月报审核反馈").font = Font(bold=True, size=14, color="8B1A1A")
+    verdict = (
+        "未收到本月报表。" if not feedback.files
+        else "未发现问题。" if not feedback.findings
+        else f"发现问题 {len(feedback.findings)} 项：错误 {errors} 项，警告 {warnings} 项。"
+    )
+    put(sheet, 2, 1, verdict)
+    put(sheet, 3, 1, "本月收到的文件 Files received").font = Font(bold=True)
+    for offset, (name, received, status) in enumerate(feedback.files):
+        put(sheet, 4 + offset, 1, name)
+        put(sheet, 4 + offset, 2, f"{received} 收到")
+        put(sheet, 4 + offset, 3, status)
+
+
+def _findings_table(sheet, findings: Sequence[Finding], first_row: int) -> None:
+    for column, (header, width) in enumerate(COLUMNS, start=1):
+        cell = put(sheet, first_row, column, header)
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+        sheet.column_dimensions[get_column_letter(column)].width = width
+    for number, item in enumerate(findings, start=1):
+        row = first_row + number
+        values = _cells(number, item)
+        for column, value in enumerate(values, start=1):
+            cell = put(sheet, row, column, value)
+            cell.alignment = WRAP
+            if item.severity in ("error", "critical"):
+                cell.fill = ERROR_FILL
+    sheet.freeze_panes = sheet.cell(row=first_row + 1, column=1)
+
+
+def _cells(number: int, item: Finding) -> Iterable[object]:
+    return (
+        number, item.file_name, item.sheet, item.cell,
+        SEVERITY_ZH.get(item.severity, item.severity), item.problem_zh, item.expected,
+        item.found, item.gap, item.tolerance, ACTION_ZH.get(item.action, item.action),
+        item.rule,
+    )
+
+
+@dataclass(frozen=True)
+class FeedbackRun:
+    written: list[Path]
+    unchanged: int
+
+
+def write_month_feedback(paths: ProjectPaths, period: str, out_dir: Path | None = None,
+                         county: str | None = None) -> FeedbackRun:
+    """Write the month's workbooks under `<out_dir>/<period>/`, skipping unchanged ones.
+
+    A digest of each county's content is kept beside the workbooks; a workbook whose digest
+    has not changed is not rewritten, so a night with no new file for a county leaves its
+    workbook (and its timestamp) as the clerk last saw it.
+    """
+    folder = (out_dir or paths.warehouse_dir / "feedback") / period
+    with connect_readonly(paths) as connection:
+        feedback = feedback_for_month(connection, period)
+    digests_path = folder / "digests.json"
+    digests = json.loads(digests_path.read_text()) if digests_path.exists() else {}
+    written, unchanged = [], 0
+    for item in feedback:
+        if county and item.county_code != county:
+            continue
+        path = folder / f"{item.county_code}_{item.county_name}_{period}_反馈.xlsx"
+        if digests.get(item.county_code) == item.digest and path.exists():
+            unchanged += 1
+            continue
+        written.append(write_feedback(item, path))
+        digests[item.county_code] = item.digest
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = digests_path.with_name("digests.json.partial")
+    partial.write_text(json.dumps(digests, ensure_ascii=False, indent=1, sort_keys=True))
+    os.replace(partial, digests_path)
+    return FeedbackRun(written, unchanged)
