@@ -214,10 +214,10 @@ def _findings_lines(paths: ProjectPaths, run_id: str) -> list[str]:
         return []  # no rule ran (a failed intake, say): the failures below say why
     if not counts:
         return ["", "Rule findings: none."]
-    said = {"file_held": "files held", "blocks_publish": "blocking", "reported": "warnings"}
     parts = [
-        f"{count} {said.get(action, action)}"
-        + (f" ({files} files)" if action == "file_held" else "")
+        f"{files} files held ({count} findings)" if action == "file_held"
+        else f"{count} blocking findings" if action == "blocks_publish"
+        else f"{count} warnings"
         for action, count, files in counts
     ]
     return [

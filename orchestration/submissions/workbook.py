@@ -480,11 +480,16 @@ def _check_extent(name: str, rows: int, cols: int, *, declared: bool) -> None:
         "sheet_too_large",
         f"工作表{how_zh}{rows}行、{cols}列，超过上限（{MAX_ROWS}行、{MAX_COLUMNS}列），"
         "请删除多余的行列后重新报送",
-        f"the sheet {how_en} {rows} rows and {cols} columns, more than the limit "
+        f"the sheet {how_en} {_count(rows, 'row')} and {_count(cols, 'column')}, more than "
+        "the limit "
         f"({MAX_ROWS} rows, {MAX_COLUMNS} columns); delete the unused rows and columns",
         sheet=name,
         found=f"{rows}x{cols}",
     )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 # --- the values --------------------------------------------------------------------------

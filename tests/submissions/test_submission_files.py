@@ -108,3 +108,17 @@ def test_merge_over_an_absurd_range_is_refused(tmp_path: Path) -> None:
     assert [(f.code, f.sheet, f.found) for f in parsed.findings] == [
         ("sheet_too_large", "表1 贫困人口", "9000x702"),
     ]
+
+
+def test_a_one_column_sheet_too_long_is_named_in_plain_words(tmp_path: Path) -> None:
+    path = tmp_path / "a.xlsx"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "表1 贫困人口"
+    sheet.cell(5001, 1, "x")
+    workbook.save(path)
+
+    (finding,) = read(path).findings
+
+    assert finding.code == "sheet_too_large"
+    assert "declares 5001 rows and 1 column," in finding.message_en
