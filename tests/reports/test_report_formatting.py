@@ -24,8 +24,8 @@ def test_numbers_carry_separators_and_units() -> None:
 
 
 def test_every_status_has_a_distinct_colour_and_character() -> None:
-    assert [s.id for s in fmt.STATUSES] == ["on_time", "corrected", "late", "missing"]
-    assert len({s.color for s in fmt.STATUSES}) == len({s.short_zh for s in fmt.STATUSES}) == 4
+    assert [s.id for s in fmt.STATUSES] == ["on_time", "corrected", "late", "held", "missing"]
+    assert len({s.color for s in fmt.STATUSES}) == len({s.short_zh for s in fmt.STATUSES}) == 5
 
 
 @pytest.fixture

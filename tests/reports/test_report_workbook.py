@@ -47,7 +47,10 @@ def test_heat_map_fills_match_the_timeliness_table(built: Built, book: Workbook)
 
     assert len(rows) == 75
     assert months[-1] == REPORT_MONTH
-    assert {status for _, _, status in timeliness} == {s.id for s in fmt.STATUSES}
+    # Every status but "held" (a county whose every file broke its own arithmetic) occurs
+    # in the messy year up to the report's month.
+    found = {status for _, _, status in timeliness}
+    assert {"on_time", "corrected", "late", "missing"} <= found <= set(fmt.STATUS_BY_ID)
     for county_code, period, status_id in timeliness:
         cell = rows[county_code][3 + months.index(period)]
         status = fmt.STATUS_BY_ID[status_id]
