@@ -8,7 +8,7 @@ that does not reconcile never replaces the warehouse auditors read.
 
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -174,7 +174,7 @@ def _result(check: PlanCheck, frame: pd.DataFrame, outcome: SuiteOutcome) -> Ass
     summary = "; ".join(_rule_summary(rule) for rule in failed) or "all rules passed"
     metadata: dict[str, object] = {
         "rows_checked": len(frame),
-        "rules": MetadataValue.md(_rules_markdown(outcome)),
+        "rules": MetadataValue.md(rules_markdown(outcome)),
         "checked_rows": MetadataValue.md(_frame_markdown(frame, check.report_columns)),
     }
     for rule in failed:
@@ -216,12 +216,19 @@ def _unexpected(frame: pd.DataFrame, rule: RuleOutcome) -> pd.DataFrame:
     return frame[mask]
 
 
-def _rules_markdown(outcome: SuiteOutcome) -> str:
-    lines = ["| rule | severity | outcome | 说明 | description |", "|---|---|---|---|---|"]
+def rules_markdown(outcome: SuiteOutcome, findings: Mapping[str, int] | None = None) -> str:
+    """Each rule's verdict as a table, with its number of findings when they are counted."""
+    counted = findings is not None
+    lines = [
+        "| rule | severity | outcome |" + (" findings |" if counted else "")
+        + " 说明 | description |",
+        "|---|---|---|" + ("---|" if counted else "") + "---|---|",
+    ]
     for rule in outcome.rules:
         verdict = "pass" if rule.success else "FAIL"
+        count = f" {findings.get(rule.rule_id, 0)} |" if counted else ""
         lines.append(
-            f"| {rule.rule_id} | {rule.severity} | {verdict} | {rule.description_zh} "
+            f"| {rule.rule_id} | {rule.severity} | {verdict} |{count} {rule.description_zh} "
             f"| {rule.description_en} |"
         )
     return "\n".join(lines)

@@ -28,7 +28,7 @@ from dagster import (
     MetadataValue,
 )
 
-from orchestration.quality.checks import blocking_check
+from orchestration.quality.checks import blocking_check, rules_markdown
 from orchestration.quality.gx_runner import RuleOutcome, SuiteOutcome, run_checkpoint
 
 FINDINGS_TABLE = "quality.rule_findings"
@@ -216,7 +216,9 @@ def _result(
             "files_held": int(
                 findings.loc[findings["action"] == "file_held", "file_sha256"].nunique()
             ) if len(findings) else 0,
-            "rules": MetadataValue.md(_rules_markdown(outcome, findings)),
+            "rules": MetadataValue.md(
+                rules_markdown(outcome, Counter(findings["rule_id"]) if len(findings) else {})
+            ),
             "findings_by_month": MetadataValue.md(_by_month(findings)),
             "first_findings": MetadataValue.md(_first_findings(findings)),
         },
@@ -238,21 +240,6 @@ def _summary(findings: pd.DataFrame, table_rules_failed: list[RuleOutcome]) -> s
 def _months(frame: pd.DataFrame) -> str:
     months = sorted({str(month) for month in frame.get("period", []) if month})
     return f"{months[0]} … {months[-1]} ({len(months)})" if months else "none"
-
-
-def _rules_markdown(outcome: SuiteOutcome, findings: pd.DataFrame) -> str:
-    counts = Counter(findings["rule_id"]) if len(findings) else Counter()
-    lines = [
-        "| rule | severity | outcome | findings | 说明 | description |",
-        "|---|---|---|---|---|---|",
-    ]
-    for rule in outcome.rules:
-        verdict = "pass" if rule.success else "FAIL"
-        lines.append(
-            f"| {rule.rule_id} | {rule.severity} | {verdict} | {counts.get(rule.rule_id, 0)} "
-            f"| {rule.description_zh} | {rule.description_en} |"
-        )
-    return "\n".join(lines)
 
 
 def _by_month(findings: pd.DataFrame) -> str:
