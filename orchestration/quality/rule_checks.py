@@ -230,6 +230,13 @@ def _summary(findings: pd.DataFrame, table_rules_failed: list[RuleOutcome]) -> s
         return "all rules passed"
     counts = Counter(zip(findings["rule_id"], findings["action"]))
     parts = [f"{rule} {action}: {count}" for (rule, action), count in sorted(counts.items())]
+    # What blocks the publish is named in the run's summary, not only in the build file.
+    blocking = findings[findings["action"] == "blocks_publish"].head(5)
+    parts += [
+        f"{row.county_code or 'province'} {row.period} {row.subject}: expected {row.expected},"
+        f" found {row.observed}"
+        for row in blocking.itertuples()
+    ]
     parts += [
         f"{rule.rule_id} failed (observed {json.dumps(rule.observed, ensure_ascii=False)})"
         for rule in table_rules_failed

@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+import duckdb
 from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
@@ -79,20 +80,46 @@ def dbt_models(
     # The project's own target folder, not a fresh one per run, so dbt can reuse the parse
     # made at set-up (partial parsing) instead of parsing every file again.
     target = DBT_PROJECT_DIR / "target"
-    yield from dbt.cli(_build_args(context), context=context, target_path=target).stream()
+    yield from dbt.cli(
+        _build_args(context, build_db), context=context, target_path=target
+    ).stream()
 
 
-def _build_args(context: AssetExecutionContext) -> list[str]:
-    """`dbt build`, told which reporting months the run loaded.
+def _build_args(context: AssetExecutionContext, build_db: Path) -> list[str]:
+    """`dbt build`, told which reporting months the run's files touch.
 
     Incremental tier marts replace only those months; the rest of the warehouse keeps the
-    rows earlier runs built.
+    rows earlier runs built. A file's period comes from its content, not its folder (a
+    March report sent in the February folder is March's), and a month's balance reads the
+    month before, so the months are the drop folders', the periods of the files in them,
+    and the month after each. quality.tier_reconciliation checks every month afterwards.
     """
     months = run_months(context.run.tags)
     if not months:
         return ["build"]
-    context.log.info(f"tier marts rebuild months {months[0]}..{months[-1]}")
+    months = touched_months(build_db, months)
+    context.log.info(f"tier marts rebuild months {', '.join(months)}")
     return ["build", "--vars", json.dumps({"months": months})]
+
+
+def touched_months(build_db: Path, drop_months: list[str]) -> list[str]:
+    with duckdb.connect(str(build_db), read_only=True) as connection:
+        exists = connection.execute(
+            "select count(*) from duckdb_tables() "
+            "where schema_name = 'submissions' and table_name = 'files'"
+        ).fetchall()[0][0]
+        periods = connection.execute(
+            "select distinct period from submissions.files "
+            "where drop_month in (select unnest(?)) and period is not null",
+            [drop_months],
+        ).fetchall() if exists else []
+    touched = set(drop_months) | {period for (period,) in periods}
+    return sorted(touched | {_next_month(month) for month in touched})
+
+
+def _next_month(month: str) -> str:
+    year, number = (int(part) for part in month.split("-"))
+    return f"{year + number // 12:04d}-{number % 12 + 1:02d}"
 
 
 def run_months(tags: Mapping[str, str]) -> list[str]:

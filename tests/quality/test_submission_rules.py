@@ -4,8 +4,10 @@ county, and each rule must find its own mistake, name the cell, and do what its 
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
+import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
@@ -23,6 +25,7 @@ REVERSED = "621226"    # 礼县: a village exited in March, reported unexited in
 OUTLIER = "621223"     # 宕昌县: low-income people fall to a tenth in one month
 MISSING = "621227"     # 徽县: no April file
 UNLISTED = "621225"    # 西和县: one village's code mistyped in April
+EARLY = "620122"       # 皋兰县: a May report, balancing, sent in the April folder
 
 
 def county_file(scratch: Scratch, month: str, code: str) -> Path:
@@ -76,6 +79,18 @@ def plant_mistakes(scratch: Scratch) -> dict[str, object]:
     edit(path, "表1", "人均纯收入低于4000元的低收入人口", facts["outlier_before"] // 10)
 
     county_file(scratch, APRIL, MISSING).unlink()
+
+    early = county_file(scratch, APRIL, EARLY).with_name(f"{EARLY}_皋兰县_5月.xlsx")
+    shutil.copy2(county_file(scratch, APRIL, EARLY), early)
+    book = openpyxl.load_workbook(early)
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows(max_row=2):
+            for cell in row:
+                if isinstance(cell.value, str) and "2020年4月" in cell.value:
+                    cell.value = cell.value.replace("2020年4月", "2020年5月")
+    book.save(early)
+    for label in ("本月脱贫人口", "本月新识别贫困人口", "本月返贫人口"):
+        edit(early, "表1", label, 0)  # nothing moved in May: it balances with April
 
     path = county_file(scratch, APRIL, UNLISTED)
     facts["unlisted_village"] = str(read(path, "表2", "村代码"))
@@ -234,3 +249,14 @@ def test_as_reported_on_a_past_date(planted) -> None:
     earlier = (received - timedelta(seconds=1)).isoformat()
     assert query(scratch, sql.format(ts=earlier)) == [(0,)]
     assert query(scratch, sql.format(ts=before)) == [(1,)]
+
+
+def test_a_report_for_a_month_without_a_folder_still_reaches_the_tiers(planted) -> None:
+    """The period comes from the content: the marts are rebuilt for May too, and the tier
+    reconciliation (which would block the publish otherwise) agrees."""
+    scratch, facts = planted
+    assert query(scratch, f"select period, version from counties.county_monthly_report "
+                          f"where county_code = '{EARLY}' order by period") == [
+        (MARCH, 1), (APRIL, 1), ("2020-05", 1)]
+    assert query(scratch, "select counties_reported from dispatch.dispatch_monthly_overview "
+                          "where period = '2020-05'") == [(1,)]
