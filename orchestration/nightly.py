@@ -83,13 +83,15 @@ def _run_job(paths: ProjectPaths, decision: fingerprint.Decision, log_path: Path
         with DagsterInstance.get() as instance:
             released = release_dead_runs(instance)
             start, end = nightly_range(paths.raw_dir)
-            tags = {**month_range_tags(start, end),
-                    fingerprint.INPUTS_TAG: fingerprint.encode(decision.current)}
-            result = job.execute_in_process(instance=instance, raise_on_error=False, tags=tags)
+            result = job.execute_in_process(
+                instance=instance, raise_on_error=False, tags=month_range_tags(start, end)
+            )
 
-    if not result.success:
-        # Something after the publish step may have failed (the report, say): the next
-        # run must not take the published warehouse as complete.
+    if result.success:
+        # Only now, with the exports, reports and feedback written too: a run killed
+        # anywhere before this point leaves no record, and the next run loads again.
+        fingerprint.record_publish(paths, decision.current, result.run_id)
+    else:
         fingerprint.forget(paths)
     for run_id in released:
         print(f"run {run_id} had died mid-load: marked failed, its pool slot freed")

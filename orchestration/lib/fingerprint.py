@@ -4,7 +4,9 @@ The warehouse is a function of its inputs: the files in the drop zone, the refer
 the personal-data key and the code that reads them (this package, the dbt project, the
 expectations, the pinned dependencies). ``current_inputs`` digests each of them;
 ``record_publish`` stores the digests a run started from beside the warehouse it
-published, with the identity of that file; ``compare`` tells whether anything differs
+published, with the identity of that file, once the whole run has ended well (a run killed
+after the publish but before its exports and feedback were written leaves no record, so
+the next run does them); ``compare`` tells whether anything differs
 now. Only the standard library is imported, so the check runs before Dagster, dbt or
 DuckDB are loaded.
 
@@ -26,8 +28,6 @@ from zoneinfo import ZoneInfo
 from orchestration.lib.paths import DBT_PROJECT_DIR, EXPECTATIONS_DIR, PROJECT_ROOT, ProjectPaths
 
 RECORD_NAME = "dukan.inputs.json"
-# The run tag that carries a run's starting digests to its publish step.
-INPUTS_TAG = "dukan/inputs"
 VERSION = 1
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -109,37 +109,9 @@ def record_publish(paths: ProjectPaths, inputs: dict[str, str], run_id: str) -> 
     return path
 
 
-def after_publish(paths: ProjectPaths, tags: dict[str, str], run_id: str) -> None:
-    """Called by the publish step: record the run's starting inputs if it carries them.
-
-    A run started elsewhere (the UI, the sensor) has no starting digests; its record is
-    dropped instead, so the next nightly run does not skip on a record that no longer
-    describes the warehouse.
-    """
-    inputs = decode(tags.get(INPUTS_TAG))
-    if inputs is None:
-        forget(paths)
-    else:
-        record_publish(paths, inputs, run_id)
-
-
 def forget(paths: ProjectPaths) -> None:
     """Drop the record, so that the next nightly run loads whatever it finds."""
     record_path(paths).unlink(missing_ok=True)
-
-
-def encode(inputs: dict[str, str]) -> str:
-    return json.dumps(inputs, sort_keys=True, separators=(",", ":"))
-
-
-def decode(text: str | None) -> dict[str, str] | None:
-    if not text:
-        return None
-    try:
-        inputs = json.loads(text)
-    except ValueError:
-        return None
-    return inputs if isinstance(inputs, dict) else None
 
 
 def _identity(path: Path) -> dict[str, int] | None:

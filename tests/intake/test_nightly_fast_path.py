@@ -101,11 +101,16 @@ def test_force_runs_even_when_nothing_changed(published: ProjectPaths, job_runs)
     assert job_runs == [("forced",)]
 
 
-def test_a_run_started_elsewhere_drops_the_record(published: ProjectPaths) -> None:
-    fingerprint.after_publish(published, {}, "run-from-the-ui")
+def test_a_warehouse_published_after_the_record_is_loaded_again(published: ProjectPaths) -> None:
+    """A run killed after its publish (before the command wrote a new record), or a run
+    started from the UI, leaves a published file the record does not describe."""
+    replacement = published.published_db.with_name("other.duckdb")
+    replacement.write_bytes(published.published_db.read_bytes() + b"\0")
+    os.replace(replacement, published.published_db)
 
-    assert not fingerprint.compare(published).unchanged
-    assert not fingerprint.record_path(published).exists()
+    decision = fingerprint.compare(published)
+
+    assert not decision.unchanged and "warehouse" in decision.changed
 
 
 def test_the_command_decides_without_loading_dagster_or_duckdb(published: ProjectPaths) -> None:
