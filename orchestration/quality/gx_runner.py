@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from orchestration.lib.paths import EXPECTATIONS_DIR, ProjectPaths
+from orchestration.quality.data_docs import make_offline
 
 # Analytics are also off in great_expectations.yml; the variable covers contexts built
 # before the file is read.
@@ -74,6 +75,8 @@ def run_checkpoint(name: str, frame: pd.DataFrame) -> SuiteOutcome:
     """Validate `frame` with the checkpoint `name` and translate GE's result."""
     checkpoint = _context().checkpoints.get(name)
     result = checkpoint.run(batch_parameters={"dataframe": frame})
+    # The checkpoint's action has just written its Data Docs pages: no remote references.
+    make_offline(data_docs_dir(ProjectPaths.from_env()))
 
     rules: list[RuleOutcome] = []
     for run_result in result.run_results.values():

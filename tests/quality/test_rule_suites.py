@@ -150,6 +150,15 @@ def test_data_docs_are_written_beside_the_warehouse(tmp_path: Path) -> None:
     pages = list((tmp_path / "data_docs" / "validations").rglob("*.html"))
     assert any("submission_summaries" in str(page) for page in pages)
     assert "summary_matches_county" in "".join(page.read_text() for page in pages)
+    # Nothing in the site loads from another host (CDN scripts, a logo carrying the
+    # context's id): the office's network is closed.
+    import re
+
+    remote = re.compile(r"<(script|img)\b[^>]*src=[\"']https?://|<link\b[^>]*href=[\"']https?://")
+    for page in (tmp_path / "data_docs").rglob("*.html"):
+        assert not remote.search(page.read_text()), page
+    index = index.read_text()
+    assert all(page.relative_to(tmp_path / "data_docs").as_posix() in index for page in pages)
 
 
 def test_the_rule_catalogue_in_the_docs_names_every_rule() -> None:
