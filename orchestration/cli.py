@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -109,6 +108,8 @@ def _nightly(args: argparse.Namespace) -> int:
 
 
 def _audit(args: argparse.Namespace) -> int:
+    import duckdb
+
     from orchestration.lib.warehouse import WarehouseNotBuilt, connect_readonly
 
     sql = args.sql if args.sql is not None else sys.stdin.read()
@@ -121,13 +122,13 @@ def _audit(args: argparse.Namespace) -> int:
     with connection:
         try:
             relation = connection.sql(sql)
-        except Exception as error:  # duckdb raises many error types; all are the user's query
+            if relation is None:
+                return 0
+            # Through Arrow, DECIMAL figures stay exact (0.80 prints as 0.80, not 0.8).
+            frame = relation.to_arrow_table().to_pandas(integer_object_nulls=True)
+        except duckdb.Error as error:  # binding or running: either way the user's query
             print(f"query failed: {error}", file=sys.stderr)
             return 1
-        if relation is None:
-            return 0
-        # Through Arrow, DECIMAL figures stay exact (0.80 prints as 0.80, not 0.8).
-        frame = relation.to_arrow_table().to_pandas(integer_object_nulls=True)
         frame = frame.astype(object).where(frame.notna(), "")
         if args.csv:
             from orchestration.lib.spreadsheet import neutralise
@@ -147,6 +148,10 @@ def _template(args: argparse.Namespace) -> int:
     from orchestration.submissions.county_forms import TemplateError, write_county_template
 
     out = args.out or Path(f"{args.county}_{args.month}.xlsx")
+    if out.exists():
+        # A mistyped --out must not replace a county's file, or the warehouse itself.
+        print(f"{out} exists: choose another --out (nothing was written)", file=sys.stderr)
+        return 2
     try:
         written = write_county_template(
             ProjectPaths.from_env().reference_dir, args.county, args.month, out
@@ -166,7 +171,10 @@ def _ui(args: argparse.Namespace) -> int:
         str(dagster), "dev", "-m", "orchestration.definitions",
         "--host", "127.0.0.1", "--port", str(args.port),
     ]
-    return subprocess.run(command, cwd=PROJECT_ROOT, check=False).returncode
+    # Replaced by `dagster dev` rather than waiting on it, so a signal sent to this pid
+    # (a service manager's stop) reaches dagster, which stops its webserver and daemon.
+    os.chdir(PROJECT_ROOT)
+    os.execv(command[0], command)
 
 
 if __name__ == "__main__":

@@ -9,11 +9,19 @@ with versions as (
 
 ),
 
+counties as (
+
+    select * from {{ ref('stg_reference__counties') }}
+
+),
+
 final as (
 
     select
-        county_code,
-        county_name,
+        versions.county_code,
+        -- the registry's name: a file may say 东乡县 or nothing at all (the long CSV)
+        counties.county_name,
+        versions.county_name as county_name_in_file,
         period,
         version,
         file_sha256,
@@ -28,6 +36,7 @@ final as (
         case when not is_held then superseded_at end as in_force_until,
 
     from versions
+    left join counties on counties.county_code = versions.county_code
 
 )
 

@@ -35,6 +35,23 @@ first_errors as (
 
 ),
 
+-- why a held file was held: the file-level rules it broke, cell by cell
+held_reasons as (
+
+    select
+        file_sha256,
+        drop_month,
+        string_agg(
+            coalesce(sheet || '!' || cell || ' ', '') || rule_id || '：应为 ' || expected
+            || '，实报 ' || observed, '；' order by sheet, cell
+        ) as reasons_zh,
+
+    from {{ ref('int_rules__county_files') }}
+    where violation > tolerance
+    group by file_sha256, drop_month
+
+),
+
 final as (
 
     select
@@ -56,7 +73,7 @@ final as (
         versions.is_simulated,
         files.error_count,
         files.warning_count,
-        first_errors.errors_zh,
+        coalesce(first_errors.errors_zh, held_reasons.reasons_zh) as errors_zh,
         receipts.file_sha256,
 
     from receipts
@@ -69,6 +86,9 @@ final as (
     left join first_errors
         on first_errors.file_sha256 = receipts.file_sha256
         and first_errors.drop_month = receipts.drop_month
+    left join held_reasons
+        on held_reasons.file_sha256 = receipts.file_sha256
+        and held_reasons.drop_month = receipts.drop_month
 
 )
 
