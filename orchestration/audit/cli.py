@@ -41,7 +41,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         "feedback", help="write the counties' feedback workbooks (反馈表) of a month"
     )
     feedback.add_argument("--month", required=True, help="reporting period YYYY-MM")
-    feedback.add_argument("--county", help="only this county (6-digit code)")
+    feedback.add_argument("--county", help="only this county: 6-digit code or name")
     feedback.add_argument("--out", type=Path, help="folder (default: <warehouse>/feedback/)")
     feedback.set_defaults(handler=_feedback)
 
@@ -90,14 +90,15 @@ def _table(frame) -> str:
 def _feedback(args: argparse.Namespace) -> int:
     from orchestration.lib.warehouse import WarehouseNotBuilt
     from orchestration.reports.feedback import write_month_feedback
+    from orchestration.submissions.county_forms import TemplateError, find_county
 
+    paths = ProjectPaths.from_env()
     try:
-        run = write_month_feedback(ProjectPaths.from_env(), args.month, args.out, args.county)
-    except WarehouseNotBuilt as error:
+        # A clerk may give the county by name (宕昌县) as well as by code.
+        county = find_county(paths.reference_dir, args.county)[0] if args.county else None
+        run = write_month_feedback(paths, args.month, args.out, county)
+    except (WarehouseNotBuilt, TemplateError) as error:
         print(f"dukan feedback: {error}", file=sys.stderr)
-        return 2
-    if not run.written and not run.unchanged:
-        print(f"dukan feedback: no county {args.county} in the registry", file=sys.stderr)
         return 2
     print(f"反馈表 {args.month}: {len(run.written)} written, {run.unchanged} unchanged")
     for path in run.written:

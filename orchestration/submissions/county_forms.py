@@ -17,7 +17,7 @@ def write_county_template(reference_dir: Path, county: str, month: str, out: Pat
     """Write the form of `county` (code or name) for `month` (YYYY-MM) to `out`."""
     if not re.fullmatch(r"20\d\d-(0[1-9]|1[0-2])", month):
         raise TemplateError(f"--month must be YYYY-MM, e.g. 2020-06 (got {month!r})")
-    code, name = _county(reference_dir, county)
+    code, name = find_county(reference_dir, county)
     villages = _villages(reference_dir, code)
 
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -25,7 +25,9 @@ def write_county_template(reference_dir: Path, county: str, month: str, out: Pat
     return out
 
 
-def _county(reference_dir: Path, county: str) -> tuple[str, str]:
+def find_county(reference_dir: Path, county: str) -> tuple[str, str]:
+    """(code, name as the plan writes it) of a county given by code, official name or the
+    plan's name."""
     with open(reference_dir / "counties.csv", encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
             if county in (row["county_code"], row["county_name"], row["name_in_plan"]):
