@@ -14,7 +14,14 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
+from orchestration.lib.periods import shift_month
 from orchestration.submissions.form import TABLES
+
+# Where the archive keeps a file: its hash and the extension it was delivered with.
+ARCHIVED_AS = (
+    "'raw/archive/' || file_sha256 || '.' || "
+    "lower(regexp_extract(original_name, '\\.([A-Za-z0-9]{1,8})$', 1)) as archived_as"
+)
 
 # Filters a trace accepts, and the mart column each one selects rows by.
 KEY_COLUMNS = ("period", "county_code", "prefecture_code", "target_id")
@@ -188,13 +195,13 @@ def _sources_for(
     entry: tuple[str, str | None, int], counties: Sequence[str],
 ) -> pd.DataFrame:
     form_table, indicator, offset = entry
-    period = _shift(figure.period, offset)
+    period = shift_month(figure.period, offset)
     if form_table == "file":
         return _file_sources(connection, figure, period, counties)
     # 'infinity' selects the versions still in force: the current ones.
     as_of = figure.as_of or "infinity"
     return connection.execute(
-        """
+        f"""
         select county_code, county_name, period, form_table, row_key, indicator,
             coalesce(
                 -- 173.0000 (the column's scale) reads as 173; 2.5000 as 2.5
@@ -203,8 +210,7 @@ def _sources_for(
                 value_text
             ) as value,
             sheet, cell, original_name, version, received_at, file_sha256,
-            'raw/archive/' || file_sha256 || '.' || lower(regexp_extract(original_name,
-                '\\.([A-Za-z0-9]{1,8})$', 1)) as archived_as,
+            {ARCHIVED_AS},
         from audit.values_as_of(cast(? as timestamptz))
         where period = ? and form_table = ? and indicator = ?
             and county_code in (select unnest(?::varchar[]))
@@ -218,12 +224,11 @@ def _file_sources(
     connection: duckdb.DuckDBPyConnection, figure: Figure, period: str, counties: Sequence[str]
 ) -> pd.DataFrame:
     return connection.execute(
-        """
+        f"""
         select county_code, county_name, period, 'file' as form_table, null as row_key,
             null as indicator, case when is_held then 'held' else 'version' end as value,
             null as sheet, null as cell, original_name, version, received_at, file_sha256,
-            'raw/archive/' || file_sha256 || '.' || lower(regexp_extract(original_name,
-                '\\.([A-Za-z0-9]{1,8})$', 1)) as archived_as,
+            {ARCHIVED_AS},
         from audit.submission_history
         where period = ? and county_code in (select unnest(?::varchar[]))
             and (cast(? as timestamptz) is null or received_at <= cast(? as timestamptz))
@@ -231,12 +236,6 @@ def _file_sources(
         """,
         [period, list(counties), figure.as_of, figure.as_of],
     ).df()
-
-
-def _shift(period: str, months: int) -> str:
-    year, month = (int(part) for part in period.split("-"))
-    index = year * 12 + (month - 1) + months
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
 def source_total(trace_result: Trace) -> object:

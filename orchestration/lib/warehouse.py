@@ -151,6 +151,16 @@ def release_load_lock(paths: ProjectPaths) -> None:
         handle.close()
 
 
+def table_exists(connection: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    """Whether `schema.table` is in the file (a first load, or a load that failed early,
+    has not made every table yet)."""
+    return bool(scalar(
+        connection,
+        "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
+        [schema, table],
+    ))
+
+
 def scalar(connection: duckdb.DuckDBPyConnection, sql: str, params: object = None) -> object:
     """The single value a query returns.
 

@@ -8,7 +8,7 @@ officials read. Each night it is written for the latest month with data; `dukan 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from orchestration.lib.resources import WarehouseResource
-from orchestration.lib.warehouse import connect_readonly
+from orchestration.lib.warehouse import connect_readonly, table_exists
 from orchestration.reports.dispatch import write_dispatch_report
 from orchestration.reports.feedback import write_month_feedback
 
@@ -34,16 +34,9 @@ def dispatch_report(context: AssetExecutionContext, warehouse: WarehouseResource
     )
 
 
-def _table_exists(connection, schema: str, table: str) -> bool:
-    return connection.execute(
-        "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
-        [schema, table],
-    ).fetchall()[0][0] > 0
-
-
 def _latest_month(paths) -> str | None:
     with connect_readonly(paths) as connection:
-        if not _table_exists(connection, "dispatch", "dispatch_monthly_overview"):
+        if not table_exists(connection, "dispatch", "dispatch_monthly_overview"):
             return None
         return connection.execute(
             "select max(period) from dispatch.dispatch_monthly_overview"
@@ -78,7 +71,7 @@ def county_feedback(context: AssetExecutionContext, warehouse: WarehouseResource
 
 def _months_with_files(paths) -> list[str]:
     with connect_readonly(paths) as connection:
-        if not _table_exists(connection, "quality", "submission_status"):
+        if not table_exists(connection, "quality", "submission_status"):
             return []
         rows = connection.execute(
             "select distinct coalesce(period, drop_month) as month "

@@ -25,7 +25,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from orchestration.lib.paths import ProjectPaths
-from orchestration.lib.warehouse import connect_readonly
+from orchestration.lib.warehouse import connect_readonly, table_exists
 from orchestration.reports.workbook import put
 from orchestration.submissions.form import TABLES
 
@@ -149,11 +149,7 @@ def _reader_findings(
 
 
 def _rule_findings(connection: duckdb.DuckDBPyConnection, period: str) -> dict[str, list[Finding]]:
-    exists = connection.execute(
-        "select count(*) from duckdb_tables() "
-        "where schema_name = 'quality' and table_name = 'rule_findings'"
-    ).fetchall()[0][0]
-    if not exists:
+    if not table_exists(connection, "quality", "rule_findings"):
         return {}
     rows = connection.execute(
         """

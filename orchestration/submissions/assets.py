@@ -30,7 +30,7 @@ from dagster import (
 
 from orchestration.lib.personal import load_key
 from orchestration.lib.resources import WAREHOUSE_POOL, WarehouseResource
-from orchestration.lib.warehouse import build_connection, scalar
+from orchestration.lib.warehouse import build_connection, scalar, table_exists
 from orchestration.submissions.archive import Receipt, archive_dir, archive_months, read_receipts
 from orchestration.submissions.parse_cache import (
     ParseJob,
@@ -317,12 +317,7 @@ def _replace_simulation_manifest(connection, raw_dir: Path) -> None:
 def _replace_part(connection, months, jobs, cache, part: str, table: str) -> int:
     files = [(str(cached_paths(cache, job)[part]), job.drop_month) for job in jobs]
     target = f"{SCHEMA}.{table}"
-    exists = scalar(
-        connection,
-        "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
-        [SCHEMA, table],
-    )
-    if not exists:
+    if not table_exists(connection, SCHEMA, table):
         schema = _empty_schema(part)
         connection.register("empty_part", schema)
         connection.execute(

@@ -17,7 +17,9 @@ from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from orchestration.lib.paths import DBT_PROJECT_DIR
+from orchestration.lib.periods import shift_month
 from orchestration.lib.resources import WAREHOUSE_POOL, WarehouseResource
+from orchestration.lib.warehouse import table_exists
 from orchestration.submissions.assets import MONTHS
 from orchestration.submissions.automation import RANGE_END, RANGE_START
 
@@ -104,22 +106,14 @@ def _build_args(context: AssetExecutionContext, build_db: Path) -> list[str]:
 
 def touched_months(build_db: Path, drop_months: list[str]) -> list[str]:
     with duckdb.connect(str(build_db), read_only=True) as connection:
-        exists = connection.execute(
-            "select count(*) from duckdb_tables() "
-            "where schema_name = 'submissions' and table_name = 'files'"
-        ).fetchall()[0][0]
+        exists = table_exists(connection, "submissions", "files")
         periods = connection.execute(
             "select distinct period from submissions.files "
             "where drop_month in (select unnest(?)) and period is not null",
             [drop_months],
         ).fetchall() if exists else []
     touched = set(drop_months) | {period for (period,) in periods}
-    return sorted(touched | {_next_month(month) for month in touched})
-
-
-def _next_month(month: str) -> str:
-    year, number = (int(part) for part in month.split("-"))
-    return f"{year + number // 12:04d}-{number % 12 + 1:02d}"
+    return sorted(touched | {shift_month(month, 1) for month in touched})
 
 
 def run_months(tags: Mapping[str, str]) -> list[str]:
