@@ -16,6 +16,7 @@ Tables:
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -91,17 +92,23 @@ class Table:
     def many_rows(self) -> bool:
         return self.key is not None
 
-    @property
+    # Cached (the reader asks for these for every cell); a frozen dataclass still lets
+    # cached_property fill the instance dictionary.
+    @functools.cached_property
     def key_indicator(self) -> Indicator | None:
         return self.indicator(self.key) if self.key else None
 
-    @property
+    @functools.cached_property
     def value_indicators(self) -> tuple[Indicator, ...]:
         """The indicators that become values; the key is the row_key instead."""
         return tuple(i for i in self.indicators if i.id != self.key)
 
+    @functools.cached_property
+    def _by_id(self) -> dict[str, Indicator]:
+        return {i.id: i for i in self.indicators}
+
     def indicator(self, indicator_id: str) -> Indicator | None:
-        return next((i for i in self.indicators if i.id == indicator_id), None)
+        return self._by_id.get(indicator_id)
 
 
 def _count(id_: str, label: str, unit: str, group: str = "") -> Indicator:
@@ -210,6 +217,7 @@ PERSONAL_FIELDS: tuple[str, ...] = ("填报人", "联系电话", "审核人")
 _SPACES = re.compile(r"\s+")
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def normalise_label(text: str) -> str:
     """The form of a label used for matching.
 

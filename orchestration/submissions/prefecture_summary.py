@@ -21,8 +21,14 @@ from pathlib import Path
 from xml.etree.ElementTree import ParseError
 
 from orchestration.submissions import form
-from orchestration.submissions.model import Finding, FindingLog, PersonalHashes, Value
-from orchestration.submissions.model import HasFindings, explain_damage
+from orchestration.submissions.model import (
+    Finding,
+    FindingLog,
+    HasFindings,
+    PersonalHashes,
+    Value,
+    explain_damage,
+)
 from orchestration.submissions.values import clean_text, parse_value
 from orchestration.submissions.workbook import Grid, Refused, cell_ref, load_grids, scan_package
 from orchestration.submissions.xlsx import parse_date, parse_period, split_fields
@@ -241,7 +247,7 @@ def _county_code(grid: Grid, row: int, col: int, seen: dict[str, str],
 
 def _cell(grid: Grid, row: int, col: int, code: str, indicator: form.Indicator,
           log: FindingLog) -> Value | None:
-    info = grid.cells.get((row, col))
+    info = grid.info(row, col)
     ref = cell_ref(row, col)
     if info is not None and info.formula is not None and not info.formula.cached:
         log.add("error", "formula_without_value", sheet=grid.name, cell=ref, table="t1",

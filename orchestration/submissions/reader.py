@@ -17,8 +17,7 @@ from xml.etree.ElementTree import ParseError
 
 from .arrow import FINDINGS_SCHEMA, VALUES_SCHEMA, submission_record, to_arrow
 from .longcsv import BadCsv, read_csv
-from .model import FindingLog, Format, ParsedSubmission
-from .model import explain_damage
+from .model import FindingLog, Format, ParsedSubmission, explain_damage
 from .workbook import Refused
 from .xlsx import read_xlsx
 

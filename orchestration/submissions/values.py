@@ -21,6 +21,7 @@ its shortest repr, which is the text Excel stored. The raw text is always kept.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -72,6 +73,10 @@ class Parsed:
         return self.problem is not None and self.problem.severity == "error"
 
 
+# Pure functions of a cell value, memoised: a form repeats the same few values (0, 1, 是, 否)
+# thousands of times a workbook, and these two are called for every cell. ``typed`` keeps
+# True, 1 and 1.0 apart.
+@functools.lru_cache(maxsize=1 << 16, typed=True)
 def raw_text(cell: object) -> str:
     """The text a clerk sees for a cell value, for keeping and quoting back."""
     if cell is None:
@@ -124,6 +129,14 @@ def parse_value(
         return _parse_source(text if text is not None else raw, raw)
 
     return Parsed(text if text is not None else raw, raw)
+
+
+@functools.lru_cache(maxsize=1 << 16, typed=True)
+def parse_cached(cell: object, kind: Kind, scale: int, percent_format: bool) -> Parsed:
+    """``parse_value``, memoised for the workbook reader: a form repeats the same few
+    values (0, 1, 是, 否) thousands of times, and ``Parsed`` is immutable. ``typed``
+    keeps True, 1 and 1.0 apart."""
+    return parse_value(cell, kind, scale=scale, percent_format=percent_format)
 
 
 def _parse_number(

@@ -15,6 +15,8 @@ dates as dates), some forty times faster than openpyxl, and puts both together.
 
 from __future__ import annotations
 
+import functools
+import io
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -79,23 +81,50 @@ PackageScan = dict[str, SheetScan]
 
 @dataclass
 class Grid:
-    """The non-empty cells of one sheet with its merged ranges (1-based rows/columns)."""
+    """One sheet's values by row as the value reader gives them (``None`` for an empty
+    cell), with what the scan found besides values; rows and columns are 1-based.
+
+    Kept as rows rather than a cell per object: a national-density sheet holds thousands
+    of cells and the reader walks it row by row.
+    """
 
     name: str
-    cells: dict[tuple[int, int], CellInfo]
+    rows: list[list[object]]
     merges: list[tuple[int, int, int, int]]
     max_row: int
     max_col: int
+    percent: frozenset[tuple[int, int]] | set[tuple[int, int]] = frozenset()
+    formulas: dict[tuple[int, int], FormulaCell] = field(default_factory=dict)
     # Built on first use: the reader asks for whole rows and merged cells many times over.
-    _columns_by_row: dict[int, list[int]] | None = field(default=None, repr=False)
     _merges_by_row: dict[int, list[tuple[int, int, int, int]]] = field(
         default_factory=dict, repr=False
     )
     _row_texts: dict[int, list[tuple[int, str]]] = field(default_factory=dict, repr=False)
 
     def value(self, row: int, col: int) -> object:
-        info = self.cells.get((row, col))
-        return info.value if info else None
+        if 0 < row <= len(self.rows):
+            values = self.rows[row - 1]
+            if 0 < col <= len(values):
+                return values[col - 1]
+        return None
+
+    def row_values(self, row: int) -> list[object]:
+        """The values of one row from column A (None for empty cells; may be short)."""
+        return self.rows[row - 1] if 0 < row <= len(self.rows) else []
+
+    def has(self, row: int, col: int) -> bool:
+        """Whether the cell holds a value or a formula."""
+        return self.value(row, col) is not None or (row, col) in self.formulas
+
+    def info(self, row: int, col: int) -> CellInfo | None:
+        """The cell with its format and formula; None for an empty cell."""
+        value = self.value(row, col)
+        formula = self.formulas.get((row, col))
+        if value is None and formula is None:
+            return None
+        if formula is not None:
+            formula = FormulaCell(formula.text, formula.cached or value is not None)
+        return CellInfo(value, (row, col) in self.percent, formula)
 
     def filled(self, row: int, col: int) -> object:
         """The value shown at a cell, including one merged over it from the top-left."""
@@ -110,15 +139,10 @@ class Grid:
 
     def row_cells(self, row: int) -> list[tuple[int, str]]:
         """(column, display text) of the non-empty cells of a row, left to right."""
-        if self._columns_by_row is None:
-            by_row: dict[int, list[int]] = {}
-            for r, c in sorted(self.cells):
-                by_row.setdefault(r, []).append(c)
-            self._columns_by_row = by_row
         found = self._row_texts.get(row)
         if found is None:
-            texts = ((c, display(self.cells[(row, c)].value))
-                     for c in self._columns_by_row.get(row, ()))
+            values = self.rows[row - 1] if 0 < row <= len(self.rows) else ()
+            texts = ((c, display(v)) for c, v in enumerate(values, start=1) if v is not None)
             found = self._row_texts[row] = [(c, t) for c, t in texts if t.strip()]
         return list(found)
 
@@ -127,6 +151,7 @@ def cell_ref(row: int, col: int) -> str:
     return f"{get_column_letter(col)}{row}"
 
 
+@functools.lru_cache(maxsize=1 << 16, typed=True)
 def display(value: object) -> str:
     """Text of a cell as a clerk would read it; dates in the form's Chinese style."""
     if isinstance(value, datetime):
@@ -274,8 +299,68 @@ def _percent_styles(
 def _scan_sheet(
     archive: zipfile.ZipFile, name: str, member: str, percent_styles: frozenset[str]
 ) -> SheetScan:
-    with archive.open(member) as stream:
-        return _scan_stream(stream, name, percent_styles)
+    # The size was checked from the zip's directory, and a member longer than it says
+    # fails its read, so reading it whole is bounded.
+    data = archive.read(member)
+    scan = _scan_plain(data, name, percent_styles)
+    return scan if scan is not None else _scan_stream(io.BytesIO(data), name, percent_styles)
+
+
+# A plain sheet, for ``_scan_plain``: no markup declarations (DOCTYPE, entities,
+# comments, CDATA), formulas or error cells; every cell, row, dimension and merge with
+# its reference first, in plain form and within the limits; prefixes only on elements
+# that do not matter. Anything else goes through the streaming pass. Each pattern starts
+# with a literal, so the search skips ahead in C.
+_NOT_PLAIN_TEXT = (b"<!", b"<f", b'"e"', b"'e'")
+_NOT_PLAIN = (
+    re.compile(rb'<c(?=[\s/>])(?! r="(?:[A-F]?[A-Z]|G[A-R])(?:[1-9]\d{0,2}|[1-4]\d{3})")'),
+    re.compile(rb'<row(?=[\s/>])(?! r="(?:[1-9]\d{0,2}|[1-4]\d{3})")'),
+    re.compile(rb'<dimension(?=[\s/>])(?! ref=")'),
+    re.compile(rb'<mergeCell(?=[\s/>])(?! ref=")'),
+)
+_PREFIXES = re.compile(rb"xmlns:([A-Za-z_][\w.-]*)\s*=")
+_DIMENSION = re.compile(rb'<dimension ref="([^"]*)"')
+_MERGE = re.compile(rb'<mergeCell ref="([^"]*)"')
+
+
+def _is_plain(data: bytes) -> bool:
+    if any(text in data for text in _NOT_PLAIN_TEXT):
+        return False
+    if any(pattern.search(data) for pattern in _NOT_PLAIN):
+        return False
+    return not any(b"<" + prefix + b":" in data for prefix in _PREFIXES.findall(data))
+
+
+def _scan_plain(data: bytes, name: str, percent_styles: frozenset[str]) -> SheetScan | None:
+    """The scan of a sheet of plain cells, by counting and patterns over its bytes; None
+    when the sheet holds anything else (then the streaming pass reads it).
+
+    Most forms are plain, and a per-element Python callback over a sheet of 150 village
+    rows costs several times what the value reader itself does. Well-formedness is still
+    checked by expat, with no callbacks (the value reader accepts mismatched tags), and
+    with namespaces on, so an element with an undeclared prefix is not plain either.
+    """
+    if not _is_plain(data):
+        return None
+
+    parser = _safe_parser(namespaces=True)
+    try:
+        parser.Parse(data, True)
+    except expat.ExpatError:
+        return None  # the streaming pass decides, and names the error
+
+    scan = SheetScan()
+    for ref in _DIMENSION.findall(data):
+        _declared(name, scan, "dimension", ref.decode("ascii", "replace"))
+    for ref in _MERGE.findall(data):
+        _declared(name, scan, "mergeCell", ref.decode("ascii", "replace"))
+    if percent_styles:
+        styles = b"|".join(re.escape(style.encode()) for style in sorted(percent_styles))
+        pattern = re.compile(
+            rb'<c r="([A-Z]{1,3})(\d+)"(?=[^>]*\ss\s*=\s*["\'](?:' + styles + rb')["\'])'
+        )
+        scan.percent = {(int(row), _column(col.decode())) for col, row in pattern.findall(data)}
+    return scan
 
 
 def _check_other_parts(
@@ -333,10 +418,10 @@ def _check_shared_strings(attributes: dict[str, str]) -> None:
             )
 
 
-def _safe_parser() -> expat.XMLParserType:
+def _safe_parser(*, namespaces: bool = False) -> expat.XMLParserType:
     """An expat parser that refuses entity declarations and external references, as
     defusedxml does: a workbook part has no use for either."""
-    parser = expat.ParserCreate()
+    parser = expat.ParserCreate(namespace_separator="}" if namespaces else None)
 
     def entity(name, is_parameter, value, base, system_id, public_id, notation) -> None:
         raise EntitiesForbidden(name, value, base, system_id, public_id, notation)
@@ -515,29 +600,43 @@ def load_grids(path: Path, scans: PackageScan) -> list[Grid]:
 
 
 def _grid(name: str, rows: list[list[object]], scan: SheetScan) -> Grid:
-    cells: dict[tuple[int, int], CellInfo] = {}
-    for row, values in enumerate(rows, start=1):
-        for col, value in enumerate(values, start=1):
-            if value != "":
-                cells[(row, col)] = CellInfo(_as_openpyxl(value), (row, col) in scan.percent)
+    typed = [_typed_row(values) for values in rows]
+    for (row, col), text in scan.errors.items():  # calamine gives an error cell as blank
+        _put(typed, row, col, text)
 
-    for at, text in scan.errors.items():  # calamine gives an error cell as blank
-        cells[at] = CellInfo(text, at in scan.percent)
-    for at, formula in scan.formulas.items():
-        value = cells[at].value if at in cells else None
-        cached = formula.cached or value is not None
-        cells[at] = CellInfo(value, at in scan.percent, FormulaCell(formula.text, cached))
-
-    max_row = max((r for r, _ in cells), default=0)
-    max_col = max((c for _, c in cells), default=0)
-    return Grid(name, cells, scan.merges, max_row, max_col)
+    # A formula cell counts as used even without a stored value.
+    used = [(r, _last_filled(values)) for r, values in enumerate(typed, start=1)]
+    used = [(r, c) for r, c in used if c] + list(scan.formulas)
+    max_row = max((r for r, _ in used), default=0)
+    max_col = max((c for _, c in used), default=0)
+    return Grid(name, typed, scan.merges, max_row, max_col, scan.percent, scan.formulas)
 
 
-def _as_openpyxl(value: object) -> object:
-    """A value typed as the rest of the reader expects: whole numbers as int (Excel stores
-    12 as "12"), dates as datetime."""
-    if type(value) is float and value.is_integer() and abs(value) < 2**53:
-        return int(value)
-    if type(value) is date:
-        return datetime(value.year, value.month, value.day)
-    return value
+def _typed_row(values: list[object]) -> list[object]:
+    """A row typed as the rest of the reader expects: empty cells as None, whole numbers as
+    int (Excel stores 12 as "12"), dates as datetime."""
+    row = [None if v == "" else v for v in values]
+    for index, value in enumerate(row):
+        kind = type(value)
+        if kind is float:
+            if value.is_integer() and abs(value) < 2**53:
+                row[index] = int(value)
+        elif kind is date:
+            row[index] = datetime(value.year, value.month, value.day)
+    return row
+
+
+def _put(rows: list[list[object]], row: int, col: int, value: object) -> None:
+    while len(rows) < row:
+        rows.append([])
+    values = rows[row - 1]
+    if len(values) < col:
+        values.extend([None] * (col - len(values)))
+    values[col - 1] = value
+
+
+def _last_filled(values: list[object]) -> int:
+    for index in range(len(values) - 1, -1, -1):
+        if values[index] is not None:
+            return index + 1
+    return 0

@@ -25,11 +25,13 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from openpyxl.utils import get_column_letter
+
 from . import form
 from .checks import VillageCells, check_village_prefix
 from .form import Indicator, Kind, Table
 from .model import FindingLog, ParsedSubmission, PersonalHashes, Value
-from .values import Parsed, Problem, clean_text, parse_value
+from .values import Parsed, Problem, clean_text, parse_cached
 from .workbook import Grid, cell_ref, display, load_grids, scan_package
 
 HEADER_SEARCH_ROWS = 40
@@ -61,6 +63,16 @@ class Columns:
     by_indicator: dict[str, int]
     header_row: int
     last_header_row: int
+    _values: list[tuple[Indicator, int, str]] | None = field(default=None, repr=False)
+
+    def value_columns(self, tbl: Table) -> list[tuple[Indicator, int, str]]:
+        """(indicator, column, column letters) of the sheet's value columns, in form order."""
+        if self._values is None:
+            self._values = [
+                (i, self.by_indicator[i.id], get_column_letter(self.by_indicator[i.id]))
+                for i in tbl.value_indicators if i.id in self.by_indicator
+            ]
+        return self._values
 
 
 def read_xlsx(
@@ -256,10 +268,12 @@ def _required_columns_present(
 def _footer_row(grid: Grid, after: int) -> int:
     """First row below the header with a cell starting with a footer label (past the end if
     there is none); a label inside a longer text is not a footer."""
+    # Only a text cell can start with a label (numbers and dates display as digits).
+    labels = form.FOOTER_LABELS
     for row in range(after + 1, grid.max_row + 1):
-        texts = (form.normalise_label(t) for _, t in grid.row_cells(row))
-        if any(text.startswith(form.FOOTER_LABELS) for text in texts):
-            return row
+        for value in grid.row_values(row):
+            if type(value) is str and form.normalise_label(value).startswith(labels):
+                return row
     return grid.max_row + 1
 
 
@@ -466,18 +480,29 @@ def _read_rows(
 
 
 def _row_kind(grid: Grid, columns: Columns, row: int) -> str:
-    texts = [t for _, t in grid.row_cells(row)]
-    if not texts:
+    # What a clerk sees in the row: blank texts are nothing, and only a text cell can be a
+    # total word or a note (numbers and dates display as digits).
+    first = None
+    for value in grid.row_values(row):
+        if value is None:
+            continue
+        if type(value) is str:
+            text = form.normalise_label(value)
+            if not value.strip():
+                continue
+            if text in TOTAL_WORDS:
+                return "total"
+            if first is None:
+                first = text
+        elif first is None:
+            first = ""
+    if first is None:
         return "empty"
 
-    if any(form.normalise_label(t) in TOTAL_WORDS for t in texts):
-        return "total"
-
-    if form.normalise_label(texts[0]).startswith(NOTE_PREFIXES):
+    if first.startswith(NOTE_PREFIXES):
         return "note"
 
-    mapped = columns.by_indicator.values()
-    return "data" if any((row, c) in grid.cells for c in mapped) else "empty"
+    return "data" if any(grid.has(row, c) for c in columns.by_indicator.values()) else "empty"
 
 
 def _read_row(
@@ -497,10 +522,25 @@ def _read_row(
     if row_key is None:
         return
 
-    for indicator in tbl.value_indicators:
-        value = _read_cell(grid, tbl, indicator, columns, row, row_key, log)
-        if value is not None:
-            state.values.append(value)
+    # The loop every value of a national year goes through: kept to a look-up, a memoised
+    # parse and a tuple for a clean cell.
+    append, sheet, table_id, number = state.values.append, grid.name, tbl.id, str(row)
+    cells = grid.row_values(row)
+    plain = not grid.formulas and not grid.percent
+    for indicator, col, letters in columns.value_columns(tbl):
+        if plain:
+            value = cells[col - 1] if col <= len(cells) else None
+            parsed = parse_cached(value, indicator.kind, indicator.scale, False)
+        else:
+            parsed = _parse_cell(grid, indicator, row, col)
+        where = letters + number
+        problem = parsed.problem
+        if problem is not None:
+            log.problem(problem, sheet=sheet, cell=where, table=table_id, row_key=row_key,
+                        indicator=indicator.id, found=parsed.raw, label=indicator.label)
+            if problem.severity == "error":
+                continue
+        append(Value(table_id, row_key, indicator.id, parsed.value, sheet, where, parsed.raw))
 
 
 def _row_key(
@@ -549,40 +589,14 @@ def _unique_key(
 
 
 def _parse_cell(grid: Grid, indicator: Indicator, row: int, col: int) -> Parsed:
-    info = grid.cells.get((row, col))
-    if info is None:
-        return parse_value(None, indicator.kind, scale=indicator.scale)
+    value = grid.value(row, col)
+    if grid.formulas:
+        formula = grid.formulas.get((row, col))
+        if formula is not None and not formula.cached and value is None:
+            return Parsed(None, "=" + formula.text, _FORMULA_WITHOUT_VALUE)
 
-    if info.formula is not None and not info.formula.cached:
-        return Parsed(None, "=" + info.formula.text, _FORMULA_WITHOUT_VALUE)
-
-    return parse_value(
-        info.value, indicator.kind, scale=indicator.scale, percent_format=info.percent_format
-    )
-
-
-def _read_cell(
-    grid: Grid,
-    tbl: Table,
-    indicator: Indicator,
-    columns: Columns,
-    row: int,
-    row_key: str,
-    log: FindingLog,
-) -> Value | None:
-    col = columns.by_indicator.get(indicator.id)
-    if col is None:
-        return None  # an optional column the sheet does not have
-
-    where = cell_ref(row, col)
-    parsed = _parse_cell(grid, indicator, row, col)
-    if parsed.problem is not None:
-        log.problem(parsed.problem, sheet=grid.name, cell=where, table=tbl.id, row_key=row_key,
-                    indicator=indicator.id, found=parsed.raw, label=indicator.label)
-    if parsed.is_error:
-        return None
-
-    return Value(tbl.id, row_key, indicator.id, parsed.value, grid.name, where, parsed.raw)
+    percent = value is not None and bool(grid.percent) and (row, col) in grid.percent
+    return parse_cached(value, indicator.kind, indicator.scale, percent)
 
 
 def _after_rows(grid: Grid, tbl: Table, columns: Columns, state: RowState, log: FindingLog) -> None:
@@ -593,8 +607,12 @@ def _after_rows(grid: Grid, tbl: Table, columns: Columns, state: RowState, log: 
             expected="one data row",
         )
 
+    sums: dict[str, Decimal] = {}
+    for value in state.values if state.totals else ():
+        if type(value.value) is Decimal:
+            sums[value.indicator] = sums.get(value.indicator, Decimal(0)) + value.value
     for row in state.totals:
-        _check_total(grid, tbl, columns, row, state.values, log)
+        _check_total(grid, tbl, columns, row, sums, log)
 
     for missing in (k for k in tbl.fixed_keys if k not in state.keys):
         log.add(
@@ -605,7 +623,8 @@ def _after_rows(grid: Grid, tbl: Table, columns: Columns, state: RowState, log: 
 
 
 def _check_total(
-    grid: Grid, tbl: Table, columns: Columns, row: int, values: list[Value], log: FindingLog
+    grid: Grid, tbl: Table, columns: Columns, row: int, sums: dict[str, Decimal],
+    log: FindingLog,
 ) -> None:
     """A 合计 row is not data, but a total that disagrees with its rows is worth a word."""
     for indicator in tbl.value_indicators:
@@ -617,8 +636,7 @@ def _check_total(
         if parsed.value is None or parsed.is_error:
             continue
 
-        column_values = [v.value for v in values if v.indicator == indicator.id]
-        total = sum((v for v in column_values if isinstance(v, Decimal)), Decimal(0))
+        total = sums.get(indicator.id, Decimal(0))
         if total != parsed.value:
             log.add(
                 "warning", "total_mismatch", sheet=grid.name, cell=cell_ref(row, col),

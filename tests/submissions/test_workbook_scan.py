@@ -1,0 +1,105 @@
+"""The two ways a worksheet's XML is scanned agree, and only plain sheets take the fast one.
+
+``_scan_plain`` reads a sheet of plain cells by counting and patterns; anything else goes
+through the streaming pass. The fast scan must find what the streaming pass finds, and
+every feature it does not handle must send the sheet to the streaming pass.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from orchestration.submissions.workbook import (
+    _percent_styles,
+    _relationship_targets,
+    _scan_plain,
+    _scan_stream,
+)
+
+from .clerk_workbooks import codes, read, save, set_sheet_xml, standard_sheets
+
+SHEET = "xl/worksheets/sheet1.xml"
+
+
+def _formatted_workbook(path: Path) -> Path:
+    """The standard submission with percent formats and merged ranges, as a clerk's own
+    layout would have them."""
+    save(path, standard_sheets())
+    book = openpyxl.load_workbook(path)
+    first = book.worksheets[0]
+    first["B5"].number_format = "0.00%"
+    first["C5"].number_format = "0%"
+    book.worksheets[1].merge_cells("A1:F1")
+    book.save(path)
+    return path
+
+
+def _sheets(path: Path) -> tuple[dict[str, bytes], frozenset[str]]:
+    with zipfile.ZipFile(path) as archive:
+        members = set(archive.namelist())
+        targets = _relationship_targets(archive, "xl/workbook.xml")
+        styles = _percent_styles(archive, targets, members)
+        sheets = {m: archive.read(m) for m in members if m.startswith("xl/worksheets/s")}
+    return sheets, styles
+
+
+def test_the_fast_scan_finds_what_the_streaming_pass_finds(tmp_path: Path) -> None:
+    sheets, styles = _sheets(_formatted_workbook(tmp_path / "宕昌县.xlsx"))
+    assert styles, "the workbook has percent formats"
+    taken = 0
+    for member, data in sorted(sheets.items()):
+        fast = _scan_plain(data, member, styles)
+        slow = _scan_stream(io.BytesIO(data), member, styles)
+        if fast is None:
+            continue
+        taken += 1
+        assert (fast.merges, fast.percent, fast.formulas, fast.errors) == (
+            slow.merges, slow.percent, slow.formulas, slow.errors
+        ), member
+    assert taken == len(sheets), "every sheet of a plain form takes the fast scan"
+    first = _scan_plain(sheets[SHEET], SHEET, styles)
+    assert first is not None and {(5, 2), (5, 3)} <= set(first.percent)
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        pytest.param(lambda x: x.replace('<c r="A1"', '<c\nr="A1"', 1), id="cell-newline"),
+        pytest.param(lambda x: x.replace('<c r="A1"', '<c s="0" r="A1"', 1),
+                     id="reference-not-first"),
+        pytest.param(lambda x: x.replace('<c r="A1"', '<c r="$A$1"', 1), id="absolute-ref"),
+        pytest.param(lambda x: x.replace('<c r="A1"', '<c r="a1"', 1), id="lower-case-ref"),
+        pytest.param(lambda x: x.replace("</sheetData>", '<row r="5000"><c r="A5000"><v>1</v>'
+                                         "</c></row></sheetData>"), id="row-5000"),
+        pytest.param(lambda x: x.replace("</sheetData>", '<row r="90"><c r="GS90"><v>1</v>'
+                                         "</c></row></sheetData>"), id="column-201"),
+        pytest.param(lambda x: x.replace("<sheetData>", "<sheetData><!-- note -->"),
+                     id="comment"),
+        pytest.param(lambda x: x.replace("</sheetData>", '<row r="90"><c r="A90"><f>1+1</f>'
+                                         "<v>2</v></c></row></sheetData>"), id="formula"),
+        pytest.param(lambda x: x.replace("</sheetData>", '<row r="90"><c r="A90" t="e">'
+                                         "<v>#DIV/0!</v></c></row></sheetData>"), id="error"),
+        pytest.param(lambda x: x.replace("<worksheet ", '<worksheet xmlns:x="urn:x" ', 1)
+                     .replace("</sheetData>", '<x:c r="A99"/></sheetData>'), id="prefixed"),
+        pytest.param(lambda x: x.replace("</sheetData>", "<c r=\"A99\"></sheetData>"),
+                     id="unclosed-cell"),
+    ],
+)
+def test_anything_but_plain_cells_takes_the_streaming_pass(tmp_path: Path, edit) -> None:
+    sheets, styles = _sheets(_formatted_workbook(tmp_path / "宕昌县.xlsx"))
+    edited = edit(sheets[SHEET].decode()).encode()
+    assert edited != sheets[SHEET]
+    assert _scan_plain(edited, SHEET, styles) is None
+
+
+def test_mismatched_tags_are_a_damaged_file_though_the_value_reader_takes_them(
+    tmp_path: Path,
+) -> None:
+    path = save(tmp_path / "宕昌县.xlsx", standard_sheets())
+    set_sheet_xml(path, SHEET, lambda x: x.replace("</row>", "</rox>", 1))
+    assert "corrupt_file" in codes(read(path))
