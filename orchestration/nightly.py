@@ -61,7 +61,11 @@ def _run_job(paths: ProjectPaths, decision: fingerprint.Decision, log_path: Path
     from orchestration.definitions import defs
     from orchestration.lib.personal import load_key
     from orchestration.lib.warehouse import acquire_load_lock
-    from orchestration.submissions.automation import month_range_tags, nightly_range
+    from orchestration.submissions.automation import (
+        month_range_tags,
+        nightly_months,
+        nightly_range,
+    )
 
     job = defs.resolve_job_def("nightly_load")
     try:
@@ -76,13 +80,19 @@ def _run_job(paths: ProjectPaths, decision: fingerprint.Decision, log_path: Path
     reason = "forced (--force)" if force else "changed: " + ", ".join(decision.changed)
     _log_decision(log_path, decision, f"running: {reason}")
     print(f"inputs {reason}")
+    if force:
+        start, end = nightly_range(paths.raw_dir)
+        why = "every month (forced)"
+    else:
+        start, end, why = nightly_months(paths.raw_dir, decision.changed,
+                                         decision.changed_months)
+    print(f"months {start}..{end}: {why}")
     print(f"running nightly_load; step-by-step log in {log_path}", flush=True)
 
     # dbt's and Dagster's own output goes to the log file; the terminal gets the summary.
     with open(log_path, "a") as log, redirect_stdout(log), redirect_stderr(log):
         with DagsterInstance.get() as instance:
             released = release_dead_runs(instance)
-            start, end = nightly_range(paths.raw_dir)
             result = job.execute_in_process(
                 instance=instance, raise_on_error=False, tags=month_range_tags(start, end)
             )
@@ -90,7 +100,7 @@ def _run_job(paths: ProjectPaths, decision: fingerprint.Decision, log_path: Path
     if result.success:
         # Only now, with the exports, reports and feedback written too: a run killed
         # anywhere before this point leaves no record, and the next run loads again.
-        fingerprint.record_publish(paths, decision.current, result.run_id)
+        fingerprint.record_publish(paths, decision.current, result.run_id, decision.months)
     else:
         fingerprint.forget(paths)
     for run_id in released:

@@ -19,8 +19,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -34,6 +35,8 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Folders inside the code trees that hold what a run writes, not what it reads.
 _SKIPPED_DIRS = frozenset({"__pycache__", "target", "logs", "uncommitted", ".user.yml"})
 _CODE_FILES = ("pyproject.toml", "constraints.txt")
+# As the archive names a month's drop folder (orchestration.submissions.archive).
+_MONTH_FOLDER = re.compile(r"\d{4}-\d{2}")
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,11 @@ class Decision:
     current: dict[str, str]
     changed: tuple[str, ...]  # names of the inputs that differ ("warehouse" if it was replaced)
     published_at: str | None
+    # The drop zone's listing digest per month folder now, and the folders whose listing
+    # differs from the publish's (None when that cannot be told: no record of them, or a
+    # folder has gone).
+    months: dict[str, str] = field(default_factory=dict)
+    changed_months: tuple[str, ...] | None = None
 
 
 def current_inputs(paths: ProjectPaths) -> dict[str, str]:
@@ -59,14 +67,34 @@ def current_inputs(paths: ProjectPaths) -> dict[str, str]:
 def compare(paths: ProjectPaths, current: dict[str, str] | None = None) -> Decision:
     """Whether the published warehouse was built from exactly the inputs there are now."""
     current = current if current is not None else current_inputs(paths)
+    months = month_listings(paths)
     record = read_record(paths)
     if record is None or not paths.published_db.exists():
-        return Decision(False, current, ("warehouse",), None)
+        return Decision(False, current, ("warehouse",), None, months)
 
     changed = [name for name in current if record["inputs"].get(name) != current[name]]
     if record.get("published") != _identity(paths.published_db):
         changed.append("warehouse")
-    return Decision(not changed, current, tuple(changed), record.get("published_at"))
+    return Decision(not changed, current, tuple(changed), record.get("published_at"), months,
+                    _changed_months(record.get("months"), months))
+
+
+def month_listings(paths: ProjectPaths) -> dict[str, str]:
+    """The listing digest of each month folder of the drop zone."""
+    root = paths.raw_dir / "submissions"
+    if not root.is_dir():
+        return {}
+    return {
+        entry.name: _digest_listing(entry)
+        for entry in sorted(root.iterdir())
+        if entry.is_dir() and not entry.is_symlink() and _MONTH_FOLDER.fullmatch(entry.name)
+    }
+
+
+def _changed_months(recorded: object, now: dict[str, str]) -> tuple[str, ...] | None:
+    if not isinstance(recorded, dict) or set(recorded) - set(now):
+        return None
+    return tuple(month for month, digest in now.items() if recorded.get(month) != digest)
 
 
 def read_record(paths: ProjectPaths) -> dict | None:
@@ -84,7 +112,10 @@ def record_path(paths: ProjectPaths) -> Path:
     return paths.warehouse_dir / RECORD_NAME
 
 
-def record_publish(paths: ProjectPaths, inputs: dict[str, str], run_id: str) -> Path:
+def record_publish(
+    paths: ProjectPaths, inputs: dict[str, str], run_id: str,
+    months: dict[str, str] | None = None,
+) -> Path:
     """Store the inputs a run started from beside the warehouse it has just published.
 
     Written to a temporary name, synced and renamed, so a reader sees the old record or
@@ -98,6 +129,7 @@ def record_publish(paths: ProjectPaths, inputs: dict[str, str], run_id: str) -> 
         # Beijing time, as every other time the warehouse shows.
         "published_at": datetime.now(SHANGHAI).isoformat(timespec="seconds"),
         "run_id": run_id,
+        "months": months if months is not None else month_listings(paths),
     }
     path = record_path(paths)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.partial")

@@ -45,6 +45,24 @@ def nightly_range(raw_dir: Path) -> tuple[str, str]:
     return months[0], months[-1]
 
 
+def nightly_months(
+    raw_dir: Path, changed: tuple[str, ...], changed_months: tuple[str, ...] | None
+) -> tuple[str, str, str]:
+    """(first, last, why) of the months a nightly run loads.
+
+    When only county files changed since the last publish, and in known month folders,
+    those months, first to last: the other months' staged values, versions and marts
+    stay as published (the tier build adds each new file's own period and the month
+    after it, and the blocking checks still read every month). Anything else (the code,
+    the reference data, the key, a warehouse not published by a nightly run, a folder
+    gone) may change every month, so every month is loaded.
+    """
+    if set(changed) == {"submissions"} and changed_months:
+        return changed_months[0], changed_months[-1], "only these months have new files"
+    start, end = nightly_range(raw_dir)
+    return start, end, "every month (" + ", ".join(changed or ("forced",)) + " changed)"
+
+
 def months_with_new_files(raw_dir: Path) -> list[str]:
     """Months whose folders hold a file the ledger has not seen, by path, size and time."""
     seen = {(r.relative_path, r.size_bytes, r.received_at) for r in read_receipts(raw_dir)}

@@ -7,6 +7,7 @@ publish writes.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -129,3 +130,76 @@ def test_the_command_decides_without_loading_dagster_or_duckdb(published: Projec
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Nothing changed" in result.stdout
+
+
+# --- which months a run loads -------------------------------------------------------------
+
+
+def _months(paths: ProjectPaths) -> tuple[str, str]:
+    from orchestration.submissions.automation import nightly_months
+
+    decision = fingerprint.compare(paths)
+    start, end, _ = nightly_months(paths.raw_dir, decision.changed, decision.changed_months)
+    return start, end
+
+
+def _deliver(paths: ProjectPaths, month: str, name: str) -> None:
+    folder = paths.raw_dir / "submissions" / month
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_bytes(b"new")
+
+
+def test_new_files_in_one_month_load_only_that_month(published: ProjectPaths) -> None:
+    for month in ("2020-01", "2020-02", "2020-04"):
+        _deliver(published, month, "earlier.csv")
+    fingerprint.record_publish(published, fingerprint.current_inputs(published), "run-2")
+    _deliver(published, "2020-02", "岷县.xlsx")
+
+    assert fingerprint.compare(published).changed_months == ("2020-02",)
+    assert _months(published) == ("2020-02", "2020-02")
+
+    _deliver(published, "2020-05", "岷县.xlsx")  # a new month folder as well
+
+    assert _months(published) == ("2020-02", "2020-05")
+
+
+def test_a_touched_file_loads_its_month(published: ProjectPaths) -> None:
+    _deliver(published, "2020-04", "earlier.csv")
+    fingerprint.record_publish(published, fingerprint.current_inputs(published), "run-2")
+    path = published.raw_dir / "submissions" / "2020-03" / "宕昌县.csv"
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000_000))
+
+    assert _months(published) == ("2020-03", "2020-03")
+
+
+def test_anything_but_new_files_loads_every_month(published: ProjectPaths) -> None:
+    _deliver(published, "2020-04", "earlier.csv")
+    fingerprint.record_publish(published, fingerprint.current_inputs(published), "run-2")
+    _deliver(published, "2020-04", "岷县.xlsx")
+    counties = published.reference_dir / "counties.csv"
+    counties.write_text(counties.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+
+    assert _months(published) == ("2020-03", "2020-04")
+
+
+def test_a_gone_folder_or_an_older_record_loads_every_month(published: ProjectPaths) -> None:
+    _deliver(published, "2020-04", "earlier.csv")
+    _deliver(published, "2020-05", "earlier.csv")
+    fingerprint.record_publish(published, fingerprint.current_inputs(published), "run-2")
+    for path in (published.raw_dir / "submissions" / "2020-05").iterdir():
+        path.unlink()
+    (published.raw_dir / "submissions" / "2020-05").rmdir()
+    _deliver(published, "2020-04", "岷县.xlsx")
+
+    assert fingerprint.compare(published).changed_months is None
+    assert _months(published) == ("2020-03", "2020-04")
+
+    record = fingerprint.record_path(published)
+    fingerprint.record_publish(published, fingerprint.current_inputs(published), "run-3")
+    stored = json.loads(record.read_text(encoding="utf-8"))
+    del stored["months"]
+    record.write_text(json.dumps(stored), encoding="utf-8")
+    _deliver(published, "2020-04", "临潭县.xlsx")
+
+    assert fingerprint.compare(published).changed_months is None
+    assert _months(published) == ("2020-03", "2020-04")
