@@ -1,8 +1,10 @@
 """The roll-up a user would write instead of the warehouse: pandas + openpyxl, one script.
 
-Reads sheet 表1 of every workbook under a folder, sums its figures per prefecture and for
-the province, month by month, and prints the totals. No archive, no checks, no findings,
-no versions, no report: the baseline the warehouse's full rebuild is measured against.
+Reads the four sheets of every workbook under a folder (the tier marts need all four: the
+counties' people from 表1, the villages from 表2, the departments' figures from 表3 and
+表4), sums each sheet's figures per prefecture and for the province, month by month, and
+prints the totals. No archive, no checks, no findings, no versions, no report: the
+baseline the warehouse's full rebuild is measured against.
 
     .venv/bin/python benchmarks/pandas_rollup.py DIR [DIR ...]
 
@@ -21,12 +23,19 @@ import pandas as pd
 HEADER_ROW = 2  # 0-based: title, info line, then the header of 表1
 
 
-def read_table1(path: Path) -> pd.DataFrame:
-    sheet = pd.read_excel(path, sheet_name=0, header=HEADER_ROW, nrows=1, engine="openpyxl")
-    numbers = sheet.apply(pd.to_numeric, errors="coerce").dropna(axis=1, how="all")
-    numbers["county_code"] = path.name[:6]
-    numbers["month"] = path.parent.name
-    return numbers
+def read_workbook(path: Path) -> dict[str, float]:
+    """Every numeric column of every sheet, summed over the sheet's rows (the footer's text
+    rows fall out as not numbers)."""
+    sheets = pd.read_excel(path, sheet_name=None, header=HEADER_ROW, engine="openpyxl")
+    figures: dict[str, float] = {}
+    for number, sheet in enumerate(sheets.values(), start=1):
+        numbers = sheet.apply(pd.to_numeric, errors="coerce").dropna(axis=1, how="all")
+        for column, total in numbers.sum().items():
+            figures[f"表{number} {column}"] = float(total)
+        figures[f"表{number} rows"] = float(len(numbers.dropna(how="all")))
+    figures["county_code"] = path.name[:6]  # type: ignore[assignment]
+    figures["month"] = path.parent.name  # type: ignore[assignment]
+    return figures
 
 
 def rollup(folders: list[Path]) -> tuple[pd.DataFrame, int]:
@@ -34,7 +43,7 @@ def rollup(folders: list[Path]) -> tuple[pd.DataFrame, int]:
         p for folder in folders for p in folder.rglob("*.xlsx")
         if p.name[:6].isdigit() and "汇总" not in p.name
     )
-    counties = pd.concat([read_table1(p) for p in files], ignore_index=True)
+    counties = pd.DataFrame([read_workbook(p) for p in files])
     counties["prefecture_code"] = counties["county_code"].str[:4] + "00"
     figures = [c for c in counties.columns if c not in ("county_code", "month", "prefecture_code")]
     prefectures = counties.groupby(["month", "prefecture_code"])[figures].sum()
