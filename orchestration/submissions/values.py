@@ -110,6 +110,10 @@ def parse_value(
     ``percent_format`` says the workbook cell is formatted as a percentage, so the stored
     0.025 is what the clerk typed and sees as 2.5%.
     """
+    if kind is Kind.CODE12 and type(cell) is str and len(cell) == 12 and cell.isascii() \
+            and cell.isdigit():
+        return Parsed(cell, cell)  # the common case of every village row, as below gives it
+
     raw = raw_text(cell)
     text = clean_text(cell) if isinstance(cell, str) else None
 
@@ -129,6 +133,27 @@ def parse_value(
         return _parse_source(text if text is not None else raw, raw)
 
     return Parsed(text if text is not None else raw, raw)
+
+
+# Per (kind, scale): cell value and its type -> Parsed, for the plain cells of the reader's
+# hot loop. A dict keyed by (value, type) is cheaper than lru_cache here (a Kind's hash is
+# a Python-level call), and the type keeps True, 1 and 1.0 apart. Cleared when large: text
+# columns (village names) have as many values as villages.
+ColumnCache = dict[tuple[object, type], "Parsed"]
+_COLUMN_CACHES: dict[tuple[str, int], ColumnCache] = {}
+_COLUMN_CACHE_LIMIT = 1 << 16
+
+
+def column_cache(kind: Kind, scale: int) -> ColumnCache:
+    return _COLUMN_CACHES.setdefault((str(kind), scale), {})
+
+
+def parse_remembered(cache: ColumnCache, cell: object, kind: Kind, scale: int) -> Parsed:
+    """``parse_value`` of a plain cell (no percent format), kept in ``cache``."""
+    if len(cache) >= _COLUMN_CACHE_LIMIT:
+        cache.clear()
+    parsed = cache[(cell, type(cell))] = parse_value(cell, kind, scale=scale)
+    return parsed
 
 
 @functools.lru_cache(maxsize=1 << 16, typed=True)

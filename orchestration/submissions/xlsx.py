@@ -31,12 +31,21 @@ from . import form
 from .checks import VillageCells, check_village_prefix
 from .form import Indicator, Kind, Table
 from .model import FindingLog, ParsedSubmission, PersonalHashes, Value
-from .values import Parsed, Problem, clean_text, parse_cached
+from .values import (
+    ColumnCache,
+    Parsed,
+    Problem,
+    clean_text,
+    column_cache,
+    parse_cached,
+    parse_remembered,
+)
 from .workbook import Grid, cell_ref, display, load_grids, scan_package
 
 HEADER_SEARCH_ROWS = 40
 TOTAL_WORDS = frozenset({"合计", "总计"})
 NOTE_PREFIXES = ("注", "说明", "备注")
+_new_tuple = tuple.__new__
 
 _SHEET_NUMBER = re.compile(r"表\s*(\d+)")
 _PERIOD = re.compile(r"(\d{4})\s*[年\-./]\s*(\d{1,2})(?!\d)")
@@ -63,13 +72,17 @@ class Columns:
     by_indicator: dict[str, int]
     header_row: int
     last_header_row: int
-    _values: list[tuple[Indicator, int, str]] | None = field(default=None, repr=False)
+    _values: list[tuple[Indicator, int, str, ColumnCache]] | None = field(
+        default=None, repr=False
+    )
 
-    def value_columns(self, tbl: Table) -> list[tuple[Indicator, int, str]]:
-        """(indicator, column, column letters) of the sheet's value columns, in form order."""
+    def value_columns(self, tbl: Table) -> list[tuple[Indicator, int, str, ColumnCache]]:
+        """(indicator, column, column letters, parse cache) of the sheet's value columns, in
+        form order."""
         if self._values is None:
             self._values = [
-                (i, self.by_indicator[i.id], get_column_letter(self.by_indicator[i.id]))
+                (i, self.by_indicator[i.id], get_column_letter(self.by_indicator[i.id]),
+                 column_cache(i.kind, i.scale))
                 for i in tbl.value_indicators if i.id in self.by_indicator
             ]
         return self._values
@@ -522,15 +535,18 @@ def _read_row(
     if row_key is None:
         return
 
-    # The loop every value of a national year goes through: kept to a look-up, a memoised
-    # parse and a tuple for a clean cell.
+    # The loop every value of a national year goes through (some 19 million): for a clean
+    # cell, a dictionary look-up of the parse and a tuple, built by tuple.__new__ itself
+    # (a named tuple's own __new__ is a Python function).
     append, sheet, table_id, number = state.values.append, grid.name, tbl.id, str(row)
     cells = grid.row_values(row)
     plain = not grid.formulas and not grid.percent
-    for indicator, col, letters in columns.value_columns(tbl):
+    for indicator, col, letters, cache in columns.value_columns(tbl):
         if plain:
             value = cells[col - 1] if col <= len(cells) else None
-            parsed = parse_cached(value, indicator.kind, indicator.scale, False)
+            parsed = cache.get((value, type(value)))
+            if parsed is None:
+                parsed = parse_remembered(cache, value, indicator.kind, indicator.scale)
         else:
             parsed = _parse_cell(grid, indicator, row, col)
         where = letters + number
@@ -540,7 +556,8 @@ def _read_row(
                         indicator=indicator.id, found=parsed.raw, label=indicator.label)
             if problem.severity == "error":
                 continue
-        append(Value(table_id, row_key, indicator.id, parsed.value, sheet, where, parsed.raw))
+        append(_new_tuple(Value, (table_id, row_key, indicator.id, parsed.value, sheet, where,
+                                  parsed.raw, None)))
 
 
 def _row_key(
