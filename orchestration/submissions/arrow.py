@@ -114,26 +114,28 @@ def to_arrow(parsed: ParsedSubmission, file_sha256: str) -> tuple[pa.Table, pa.T
 
 def _values_table(parsed: ParsedSubmission, sha: str) -> pa.Table:
     """Built column by column: a national workbook holds some 2,300 values, and a dict per
-    value cost more than reading the workbook."""
-    values = parsed.values
-    count = len(values)
-    typed = [v.value for v in values]
+    value cost more than reading the workbook. ``zip(*values)`` turns the value tuples into
+    columns in one pass in C."""
+    count = len(parsed.values)
+    if count == 0:
+        return VALUES_SCHEMA.empty_table()
+    tables, row_keys, indicators, typed, sheets, cells, raws, lines = zip(*parsed.values)
     columns = {
         "file_sha256": [sha] * count,
         "county_code": [parsed.county_code] * count,
         "period": [parsed.period] * count,
-        "table": [v.table for v in values],
-        "row_key": [v.row_key for v in values],
-        "indicator": [v.indicator for v in values],
-        "kind": [_kind(v.table, v.indicator) for v in values],
+        "table": tables,
+        "row_key": row_keys,
+        "indicator": indicators,
+        "kind": [_kind(t, i) for t, i in zip(tables, indicators)],
         "value_decimal": [t if type(t) is Decimal else None for t in typed],
         "value_bool": [t if type(t) is bool else None for t in typed],
         "value_text": [t if type(t) is str else None for t in typed],
         "is_reported": [t is not None for t in typed],
-        "sheet": [v.sheet for v in values],
-        "cell": [v.cell for v in values],
-        "line": [v.line for v in values],
-        "raw": [v.raw for v in values],
+        "sheet": sheets,
+        "cell": cells,
+        "line": lines,
+        "raw": raws,
     }
     return pa.Table.from_arrays(
         [pa.array(columns[f.name], type=f.type) for f in VALUES_SCHEMA], schema=VALUES_SCHEMA
