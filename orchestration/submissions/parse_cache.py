@@ -66,13 +66,23 @@ def parser_version() -> str:
     """A digest of this package's source files: the cache is valid while they are unchanged.
 
     The whole package counts, not only the reader, so that no change to how files are read
-    or routed can leave an old parse in use; a change elsewhere costs one re-parse.
+    or routed can leave an old parse in use; a change elsewhere costs one re-parse. Taken
+    once, when the package is imported: the digest must name the code this process runs,
+    and the steps of one run must agree on it even if new code is installed meanwhile (the
+    parse step would otherwise write one folder and the staging step read another).
     """
+    return _PARSER_VERSION
+
+
+def _source_digest() -> str:
     digest = hashlib.sha256()
     for path in sorted(_PACKAGE.glob("*.py")):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
+
+
+_PARSER_VERSION = _source_digest()
 
 
 def is_prefecture_summary(path: Path) -> bool:

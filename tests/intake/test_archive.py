@@ -72,3 +72,23 @@ def test_only_month_folders_are_drop_folders(tmp_path: Path) -> None:
     (tmp_path / "submissions" / "simulation_manifest.csv").write_text("x")
 
     assert drop_months(tmp_path) == ["2020-03", "2020-12"]
+
+
+def test_the_parse_cache_folder_names_the_code_loaded_not_the_code_on_disk(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """New code installed while a load runs must not send its staging step to another cache
+    folder than its parse step wrote."""
+    from orchestration.submissions import parse_cache
+
+    source = tmp_path / "package"
+    source.mkdir()
+    (source / "reader.py").write_text("READER = 1\n")
+    monkeypatch.setattr(parse_cache, "_PACKAGE", source)
+    written = parse_cache.cache_dir(tmp_path, b"k" * 32)
+    digest = parse_cache._source_digest()
+
+    (source / "reader.py").write_text("READER = 2\n")
+
+    assert parse_cache._source_digest() != digest, "the digest does follow the sources"
+    assert parse_cache.cache_dir(tmp_path, b"k" * 32) == written
