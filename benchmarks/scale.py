@@ -1,6 +1,7 @@
 """Benchmark the warehouse at province and national scale, and print every figure.
 
     .venv/bin/python benchmarks/scale.py --scale province|national|national60|all [--plot]
+    .venv/bin/python benchmarks/scale.py --scale national60 --rebuild-only
 
 For each scale, in one run:
 
@@ -19,7 +20,9 @@ checks are about the 75 counties); the synthetic counties are outside them, so t
 quarantines their files (unknown_county) after archiving, parsing and staging every value,
 and their figures do not reach the tier marts. "One new month" is the last month arriving
 at a warehouse that holds all the others. Results go to benchmarks/.cache/results/;
-``--plot`` draws docs/images/scale.png from them.
+``--plot`` draws docs/images/scale.png from them. ``--rebuild-only`` measures the floor,
+the full rebuild and a run with nothing new, no more (the other figures of the 60-month
+series take hours on two cores).
 """
 
 from __future__ import annotations
@@ -260,7 +263,17 @@ def loads(scale: str, source: Path, months: list[str]) -> dict[str, float]:
             "new_month_peak_bytes": month_peak, "noop_s": noop_s}
 
 
-def measure(scale: str, with_pandas: bool) -> dict[str, float]:
+def rebuild_only(scale: str, source: Path, months: list[str]) -> dict[str, float]:
+    raw, _, env = scratch(scale)
+    link_months(source, raw / "submissions", months)
+    full_s, full_peak, _ = nightly(env)
+    noop_s, _, output = nightly(env)
+    if "Nothing changed" not in output:
+        raise RuntimeError(f"the run with nothing new did work:\n{output[-2000:]}")
+    return {"full_s": full_s, "full_peak_bytes": full_peak, "noop_s": noop_s}
+
+
+def measure(scale: str, with_pandas: bool, only_rebuild: bool = False) -> dict[str, float]:
     source, months = workbooks(scale)
     files = files_of(source, months)
     print(f"\n{scale}: {len(files)} workbooks, {len(months)} months, {os.cpu_count()} cores",
@@ -268,6 +281,10 @@ def measure(scale: str, with_pandas: bool) -> dict[str, float]:
     figures: dict[str, float] = {"workbooks": len(files), "months": len(months)}
     figures["floor_s"] = calamine_floor(files)
     print(f"  calamine floor      {figures['floor_s']:8.1f} s", flush=True)
+    if only_rebuild:
+        figures.update(rebuild_only(scale, source, months))
+        _save(scale, figures)
+        return figures
     figures.update(ingest(scale, source, months))
     print(f"  ingest              {figures['ingest_s']:8.1f} s (archive {figures['archive_s']:.1f}"
           f", parse {figures['parse_s']:.1f}, stage {figures['stage_s']:.1f})", flush=True)
@@ -275,9 +292,13 @@ def measure(scale: str, with_pandas: bool) -> dict[str, float]:
         figures["pandas_s"] = pandas_baseline(source, months)
         print(f"  pandas + openpyxl   {figures['pandas_s']:8.1f} s", flush=True)
     figures.update(loads(scale, source, months))
+    _save(scale, figures)
+    return figures
+
+
+def _save(scale: str, figures: dict[str, float]) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{scale}.json").write_text(json.dumps(figures, indent=2))
-    return figures
 
 
 # --- reporting ---------------------------------------------------------------------------
@@ -288,21 +309,27 @@ def report(scale: str, f: dict[str, float]) -> str:
     pandas = f.get("pandas_s")
     versus = (f"; pandas+openpyxl {pandas:.1f} s, {pandas / f['full_s']:.2f}x the rebuild"
               if pandas else "")
-    return "\n".join([
-        f"{scale}: {int(f['workbooks'])} workbooks, {int(f['values']):,} values, "
-        f"{int(f['months'])} months",
+    values = f"{int(f['values']):,} values, " if "values" in f else ""
+    lines = [
+        f"{scale}: {int(f['workbooks'])} workbooks, {values}{int(f['months'])} months",
         f"  full rebuild        {f['full_s']:8.1f} s  peak {f['full_peak_bytes'] / gib:.2f} GiB"
         f"   (floor {f['floor_s']:.1f} s{versus})",
-        f"  one new month       {f['new_month_s']:8.1f} s  peak "
-        f"{f['new_month_peak_bytes'] / gib:.2f} GiB",
-        f"  nothing new         {f['noop_s']:8.2f} s",
-        f"  ingest              {f['ingest_s']:8.1f} s  peak {f['ingest_peak_bytes'] / gib:.2f} GiB"
-        f"   = {f['ingest_s'] / f['floor_s']:.1f}x the calamine floor ({f['floor_s']:.1f} s)",
-        f"    archive {f['archive_s']:.1f} s, parse {f['parse_s']:.1f} s "
-        f"({f['parse_s'] / f['floor_s']:.1f}x the floor), stage {f['stage_s']:.1f} s",
-        f"  throughput          {f['workbooks'] / f['ingest_s']:8.0f} workbooks/s, "
-        f"{f['values'] / f['ingest_s']:,.0f} rows/s",
-    ])
+    ]
+    if "new_month_s" in f:
+        lines.append(f"  one new month       {f['new_month_s']:8.1f} s  peak "
+                     f"{f['new_month_peak_bytes'] / gib:.2f} GiB")
+    lines.append(f"  nothing new         {f['noop_s']:8.2f} s")
+    if "ingest_s" in f:
+        lines += [
+            f"  ingest              {f['ingest_s']:8.1f} s  peak "
+            f"{f['ingest_peak_bytes'] / gib:.2f} GiB   = {f['ingest_s'] / f['floor_s']:.1f}x "
+            f"the calamine floor ({f['floor_s']:.1f} s)",
+            f"    archive {f['archive_s']:.1f} s, parse {f['parse_s']:.1f} s "
+            f"({f['parse_s'] / f['floor_s']:.1f}x the floor), stage {f['stage_s']:.1f} s",
+            f"  throughput          {f['workbooks'] / f['ingest_s']:8.0f} workbooks/s, "
+            f"{f['values'] / f['ingest_s']:,.0f} rows/s",
+        ]
+    return "\n".join(lines)
 
 
 def plot(out: Path) -> Path:
@@ -339,10 +366,19 @@ def main() -> None:
     parser.add_argument("--scale", choices=(*SCALES, "all"), default="province")
     parser.add_argument("--no-pandas", action="store_true", help="skip the pandas baseline")
     parser.add_argument("--plot", action="store_true", help="draw docs/images/scale.png")
+    parser.add_argument("--rebuild-only", action="store_true",
+                        help="only the floor, the full rebuild and a run with nothing new")
+    parser.add_argument("--report", action="store_true",
+                        help="print the stored results of the scales and measure nothing")
     args = parser.parse_args()
 
     scales = SCALES if args.scale == "all" else (args.scale,)
-    figures = {scale: measure(scale, not args.no_pandas) for scale in scales}
+    if args.report:
+        figures = {s: json.loads((RESULTS / f"{s}.json").read_text())
+                   for s in scales if (RESULTS / f"{s}.json").exists()}
+    else:
+        figures = {scale: measure(scale, not args.no_pandas, args.rebuild_only)
+                   for scale in scales}
     print()
     for scale, f in figures.items():
         print(report(scale, f))
