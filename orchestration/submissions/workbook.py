@@ -307,28 +307,30 @@ def _scan_sheet(
 
 
 # A plain sheet, for ``_scan_plain``: no markup declarations (DOCTYPE, entities,
-# comments, CDATA), formulas or error cells; every cell, row, dimension and merge with
-# its reference first, in plain form and within the limits; prefixes only on elements
-# that do not matter. Anything else goes through the streaming pass. Each pattern starts
-# with a literal, so the search skips ahead in C.
-_NOT_PLAIN_TEXT = (b"<!", b"<f", b'"e"', b"'e'")
+# comments, CDATA), processing instructions past the XML declaration, character
+# references, NUL bytes (an encoding other than UTF-8), formulas or error cells; no
+# prefixed element at all (``xml:`` needs no declaration, and the value reader matches
+# elements by local name); every cell, row, dimension and merge with its reference first,
+# in plain form and within the limits. Anything else goes through the streaming pass.
+# Each pattern but the prefix one starts with a literal, so the search skips ahead in C.
+_NOT_PLAIN_TEXT = (b"<!", b"<f", b'"e"', b"'e'", b"&#", b"\x00")
 _NOT_PLAIN = (
     re.compile(rb'<c(?=[\s/>])(?! r="(?:[A-F]?[A-Z]|G[A-R])(?:[1-9]\d{0,2}|[1-4]\d{3})")'),
     re.compile(rb'<row(?=[\s/>])(?! r="(?:[1-9]\d{0,2}|[1-4]\d{3})")'),
     re.compile(rb'<dimension(?=[\s/>])(?! ref=")'),
     re.compile(rb'<mergeCell(?=[\s/>])(?! ref=")'),
+    re.compile(rb"<[^\s>:]*:"),
 )
-_PREFIXES = re.compile(rb"xmlns:([A-Za-z_][\w.-]*)\s*=")
 _DIMENSION = re.compile(rb'<dimension ref="([^"]*)"')
 _MERGE = re.compile(rb'<mergeCell ref="([^"]*)"')
+# Attributes before ``s``, each stepped over whole (a quoted value may hold ">").
+_ATTRIBUTES = rb"""(?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*?"""
 
 
 def _is_plain(data: bytes) -> bool:
-    if any(text in data for text in _NOT_PLAIN_TEXT):
+    if any(text in data for text in _NOT_PLAIN_TEXT) or data.find(b"<?", 6) != -1:
         return False
-    if any(pattern.search(data) for pattern in _NOT_PLAIN):
-        return False
-    return not any(b"<" + prefix + b":" in data for prefix in _PREFIXES.findall(data))
+    return not any(pattern.search(data) for pattern in _NOT_PLAIN)
 
 
 def _scan_plain(data: bytes, name: str, percent_styles: frozenset[str]) -> SheetScan | None:
@@ -337,8 +339,8 @@ def _scan_plain(data: bytes, name: str, percent_styles: frozenset[str]) -> Sheet
 
     Most forms are plain, and a per-element Python callback over a sheet of 150 village
     rows costs several times what the value reader itself does. Well-formedness is still
-    checked by expat, with no callbacks (the value reader accepts mismatched tags), and
-    with namespaces on, so an element with an undeclared prefix is not plain either.
+    checked by expat, with no callbacks (the value reader accepts mismatched tags), with
+    namespaces on.
     """
     if not _is_plain(data):
         return None
@@ -357,7 +359,8 @@ def _scan_plain(data: bytes, name: str, percent_styles: frozenset[str]) -> Sheet
     if percent_styles:
         styles = b"|".join(re.escape(style.encode()) for style in sorted(percent_styles))
         pattern = re.compile(
-            rb'<c r="([A-Z]{1,3})(\d+)"(?=[^>]*\ss\s*=\s*["\'](?:' + styles + rb')["\'])'
+            rb'<c r="([A-Z]{1,3})(\d+)"(?=' + _ATTRIBUTES + rb'\s+s\s*=\s*(?:"(?:' + styles
+            + rb')"|\'(?:' + styles + rb')\'))'
         )
         scan.percent = {(int(row), _column(col.decode())) for col, row in pattern.findall(data)}
     return scan

@@ -215,6 +215,15 @@ def _wide(xml: str) -> str:
     return xml.replace("</sheetData>", '<row r="90"><c r="XFD90"><v>1</v></c></row></sheetData>', 1)
 
 
+def _prefixed_huge(xml: str) -> str:
+    """A cell at the sheet's last position behind the xml: prefix, which needs no declaration:
+    the value reader matches elements by local name and would build the whole sheet."""
+    return xml.replace(
+        "</sheetData>",
+        '<row r="90"><xml:c r="XFD1048576"><v>1</v></xml:c></row></sheetData>', 1,
+    )
+
+
 def _declared_huge(xml: str) -> str:
     if "<dimension" in xml:
         start = xml.index("<dimension")
@@ -345,6 +354,8 @@ def corpus(secret: Path) -> list[Hostile]:
                 fault="100,000-line CSV"),
         Hostile("16384列.xlsx", _write(lambda: _edit_sheet1(_wide)), q,
                 frozenset({"sheet_too_large"}), fault="a cell in column 16384 (XFD)"),
+        Hostile("前缀单元格.xlsx", _write(lambda: _edit_sheet1(_prefixed_huge)), q,
+                frozenset({"sheet_too_large"}), fault="a cell at XFD1048576 behind xml:"),
         Hostile("声明百万行.xlsx", _write(lambda: _edit_sheet1(_declared_huge)), q,
                 frozenset({"sheet_too_large"}), fault="dimension declaring 1048576x16384"),
         Hostile("合并全表.xlsx", _write(lambda: _edit_sheet1(_merge_bomb)), q,

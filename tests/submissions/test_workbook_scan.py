@@ -88,6 +88,15 @@ def test_the_fast_scan_finds_what_the_streaming_pass_finds(tmp_path: Path) -> No
                      .replace("</sheetData>", '<x:c r="A99"/></sheetData>'), id="prefixed"),
         pytest.param(lambda x: x.replace("</sheetData>", "<c r=\"A99\"></sheetData>"),
                      id="unclosed-cell"),
+        # The value reader matches elements by local name, and xml: needs no declaration.
+        pytest.param(lambda x: x.replace("</sheetData>", '<row r="90"><xml:c r="HA90"><v>1</v>'
+                                         "</xml:c></row></sheetData>"), id="xml-prefix"),
+        pytest.param(lambda x: x.replace("<worksheet ", '<worksheet xmlns:é="urn:x" ', 1)
+                     .replace("</sheetData>", "<é:c><v>1</v></é:c></sheetData>"),
+                     id="non-ascii-prefix"),
+        pytest.param(lambda x: x.replace(' s="1"', ' s="&#49;"', 1), id="character-reference"),
+        pytest.param(lambda x: x.replace("<sheetData>", '<sheetData><?note <mergeCell ref="A1:C3"?>'),
+                     id="processing-instruction"),
     ],
 )
 def test_anything_but_plain_cells_takes_the_streaming_pass(tmp_path: Path, edit) -> None:
@@ -103,3 +112,18 @@ def test_mismatched_tags_are_a_damaged_file_though_the_value_reader_takes_them(
     path = save(tmp_path / "宕昌县.xlsx", standard_sheets())
     set_sheet_xml(path, SHEET, lambda x: x.replace("</row>", "</rox>", 1))
     assert "corrupt_file" in codes(read(path))
+
+
+def test_a_sheet_in_another_encoding_takes_the_streaming_pass(tmp_path: Path) -> None:
+    sheets, styles = _sheets(_formatted_workbook(tmp_path / "宕昌县.xlsx"))
+    text = sheets[SHEET].decode().replace('encoding="UTF-8"', 'encoding="UTF-16"')
+    assert _scan_plain(text.encode("utf-16"), SHEET, styles) is None
+
+
+def test_a_percent_format_after_a_quoted_bracket_is_found(tmp_path: Path) -> None:
+    sheets, styles = _sheets(_formatted_workbook(tmp_path / "宕昌县.xlsx"))
+    data = sheets[SHEET].decode()
+    data = data.replace('<c r="B5"', '<c r="B5" xml:lang=">"', 1).encode()
+    fast = _scan_plain(data, SHEET, styles)
+    assert fast is not None and (5, 2) in fast.percent
+    assert fast.percent == _scan_stream(io.BytesIO(data), SHEET, styles).percent
