@@ -95,8 +95,9 @@ def test_the_fast_scan_finds_what_the_streaming_pass_finds(tmp_path: Path) -> No
                      .replace("</sheetData>", "<é:c><v>1</v></é:c></sheetData>"),
                      id="non-ascii-prefix"),
         pytest.param(lambda x: x.replace(' s="1"', ' s="&#49;"', 1), id="character-reference"),
-        pytest.param(lambda x: x.replace("<sheetData>", '<sheetData><?note <mergeCell ref="A1:C3"?>'),
-                     id="processing-instruction"),
+        pytest.param(lambda x: x.replace(
+            "<sheetData>", '<sheetData><?note <mergeCell ref="A1:C3"?>'),
+            id="processing-instruction"),
     ],
 )
 def test_anything_but_plain_cells_takes_the_streaming_pass(tmp_path: Path, edit) -> None:
