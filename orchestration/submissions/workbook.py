@@ -1,11 +1,13 @@
 """An .xlsx file opened without trusting it, turned into a grid of cells.
 
-``scan_package`` opens the zip and checks the total unpacked size, then streams every
-worksheet once with expat (entities and external references refused), so a sheet that
-claims or holds a million rows is refused before anything loads it. The same pass
-collects what the value reader cannot give: merged ranges, which cells are formatted as a
-percentage, which cells hold a formula (and whether a computed value was stored with it)
-and the text of error cells. It also refuses a shared-string table that declares more
+``scan_package`` opens the zip and checks the total unpacked size, then scans every
+worksheet once (entities and external references refused), so a sheet that claims or
+holds a million rows is refused before anything loads it. The same scan collects what the
+value reader cannot give: merged ranges, which cells are formatted as a percentage, which
+cells hold a formula (and whether a computed value was stored with it) and the text of
+error cells. A sheet of plain cells is scanned by patterns over its bytes and one
+callback-free expat pass (``_scan_plain``); any other goes through expat with a callback
+per element (``_scan_stream``), which handles every form. It also refuses a shared-string table that declares more
 strings than a workbook of this size can hold, because the value reader reserves memory
 for the declared count up front and a process that cannot get it is aborted, not raised.
 
