@@ -135,33 +135,41 @@ def parse_value(
     return Parsed(text if text is not None else raw, raw)
 
 
-# Per (kind, scale): cell value and its type -> Parsed, for the plain cells of the reader's
-# hot loop. A dict keyed by (value, type) is cheaper than lru_cache here (a Kind's hash is
-# a Python-level call), and the type keeps True, 1 and 1.0 apart. Cleared when large: text
-# columns (village names) have as many values as villages.
+# Per (kind, scale, percent format): cell value and its type -> Parsed, for the workbook
+# reader, whose forms repeat the same few values (0, 1, 是, 否) thousands of times; Parsed
+# is immutable. A dict keyed by (value, type) is cheaper than lru_cache here (a Kind's hash
+# is a Python-level call), and the type keeps True, 1 and 1.0 apart. Cleared when large:
+# text columns (village names) have as many values as villages.
 ColumnCache = dict[tuple[object, type], "Parsed"]
-_COLUMN_CACHES: dict[tuple[str, int], ColumnCache] = {}
+_COLUMN_CACHES: dict[tuple[str, int, bool], ColumnCache] = {}
 _COLUMN_CACHE_LIMIT = 1 << 16
 
 
-def column_cache(kind: Kind, scale: int) -> ColumnCache:
-    return _COLUMN_CACHES.setdefault((str(kind), scale), {})
+def column_cache(kind: Kind, scale: int, percent_format: bool = False) -> ColumnCache:
+    return _COLUMN_CACHES.setdefault((str(kind), scale, percent_format), {})
 
 
-def parse_remembered(cache: ColumnCache, cell: object, kind: Kind, scale: int) -> Parsed:
-    """``parse_value`` of a plain cell (no percent format), kept in ``cache``."""
+def parse_remembered(
+    cache: ColumnCache, cell: object, kind: Kind, scale: int, percent_format: bool = False
+) -> Parsed:
+    """``parse_value`` of a cell, kept in ``cache`` (the one ``column_cache`` gives for the
+    same kind, scale and percent format)."""
     if len(cache) >= _COLUMN_CACHE_LIMIT:
         cache.clear()
-    parsed = cache[(cell, type(cell))] = parse_value(cell, kind, scale=scale)
+    parsed = cache[(cell, type(cell))] = parse_value(
+        cell, kind, scale=scale, percent_format=percent_format
+    )
     return parsed
 
 
-@functools.lru_cache(maxsize=1 << 16, typed=True)
 def parse_cached(cell: object, kind: Kind, scale: int, percent_format: bool) -> Parsed:
-    """``parse_value``, memoised for the workbook reader: a form repeats the same few
-    values (0, 1, 是, 否) thousands of times, and ``Parsed`` is immutable. ``typed``
-    keeps True, 1 and 1.0 apart."""
-    return parse_value(cell, kind, scale=scale, percent_format=percent_format)
+    """``parse_value`` through the column caches, for callers outside the reader's row loop
+    (which looks the cache up itself)."""
+    cache = column_cache(kind, scale, percent_format)
+    parsed = cache.get((cell, type(cell)))
+    if parsed is None:
+        parsed = parse_remembered(cache, cell, kind, scale, percent_format)
+    return parsed
 
 
 def _parse_number(

@@ -104,11 +104,8 @@ class Grid:
     _row_texts: dict[int, list[tuple[int, str]]] = field(default_factory=dict, repr=False)
 
     def value(self, row: int, col: int) -> object:
-        if 0 < row <= len(self.rows):
-            values = self.rows[row - 1]
-            if 0 < col <= len(values):
-                return values[col - 1]
-        return None
+        values = self.row_values(row)
+        return values[col - 1] if 0 < col <= len(values) else None
 
     def row_values(self, row: int) -> list[object]:
         """The values of one row from column A (None for empty cells; may be short)."""
@@ -143,7 +140,7 @@ class Grid:
         """(column, display text) of the non-empty cells of a row, left to right."""
         found = self._row_texts.get(row)
         if found is None:
-            values = self.rows[row - 1] if 0 < row <= len(self.rows) else ()
+            values = self.row_values(row)
             texts = ((c, display(v)) for c, v in enumerate(values, start=1) if v is not None)
             found = self._row_texts[row] = [(c, t) for c, t in texts if t.strip()]
         return list(found)

@@ -606,14 +606,14 @@ def _unique_key(
 
 
 def _parse_cell(grid: Grid, indicator: Indicator, row: int, col: int) -> Parsed:
-    value = grid.value(row, col)
-    if grid.formulas:
-        formula = grid.formulas.get((row, col))
-        if formula is not None and not formula.cached and value is None:
-            return Parsed(None, "=" + formula.text, _FORMULA_WITHOUT_VALUE)
+    info = grid.info(row, col)
+    if info is None:
+        return parse_cached(None, indicator.kind, indicator.scale, False)
 
-    percent = value is not None and bool(grid.percent) and (row, col) in grid.percent
-    return parse_cached(value, indicator.kind, indicator.scale, percent)
+    if info.formula is not None and not info.formula.cached:
+        return Parsed(None, "=" + info.formula.text, _FORMULA_WITHOUT_VALUE)
+
+    return parse_cached(info.value, indicator.kind, indicator.scale, info.percent_format)
 
 
 def _after_rows(grid: Grid, tbl: Table, columns: Columns, state: RowState, log: FindingLog) -> None:
