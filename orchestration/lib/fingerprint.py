@@ -19,14 +19,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from orchestration.lib.paths import DBT_PROJECT_DIR, EXPECTATIONS_DIR, PROJECT_ROOT, ProjectPaths
+from orchestration.lib.periods import MONTH_FOLDER
 
 RECORD_NAME = "dukan.inputs.json"
 VERSION = 1
@@ -35,8 +35,6 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Folders inside the code trees that hold what a run writes, not what it reads.
 _SKIPPED_DIRS = frozenset({"__pycache__", "target", "logs", "uncommitted", ".user.yml"})
 _CODE_FILES = ("pyproject.toml", "constraints.txt")
-# As the archive names a month's drop folder (orchestration.submissions.archive).
-_MONTH_FOLDER = re.compile(r"\d{4}-\d{2}")
 
 
 @dataclass(frozen=True)
@@ -52,22 +50,24 @@ class Decision:
     changed_months: tuple[str, ...] | None = None
 
 
-def current_inputs(paths: ProjectPaths) -> dict[str, str]:
-    """One digest per kind of input, as they are now."""
+def current_inputs(paths: ProjectPaths, months: dict[str, str] | None = None) -> dict[str, str]:
+    """One digest per kind of input, as they are now (``months``: ``month_listings``, when
+    the caller has them already)."""
+    months = month_listings(paths) if months is None else months
     return {
         "code": _digest_contents(_code_files()),
         "reference": _digest_contents(_files(paths.reference_dir)),
         # Size and modification time, not contents: a delivery is a new or touched file,
         # and hashing every workbook every night would be the very work being skipped.
-        "submissions": _digest_listing(paths.raw_dir / "submissions"),
+        "submissions": _digest_submissions(paths.raw_dir / "submissions", months),
         "personal_key": _key_digest(),
     }
 
 
 def compare(paths: ProjectPaths, current: dict[str, str] | None = None) -> Decision:
     """Whether the published warehouse was built from exactly the inputs there are now."""
-    current = current if current is not None else current_inputs(paths)
     months = month_listings(paths)
+    current = current if current is not None else current_inputs(paths, months)
     record = read_record(paths)
     if record is None or not paths.published_db.exists():
         return Decision(False, current, ("warehouse",), None, months)
@@ -87,7 +87,7 @@ def month_listings(paths: ProjectPaths) -> dict[str, str]:
     return {
         entry.name: _digest_listing(entry)
         for entry in sorted(root.iterdir())
-        if entry.is_dir() and not entry.is_symlink() and _MONTH_FOLDER.fullmatch(entry.name)
+        if entry.is_dir() and not entry.is_symlink() and MONTH_FOLDER.fullmatch(entry.name)
     }
 
 
@@ -181,17 +181,30 @@ def _digest_contents(files: Iterator[Path]) -> str:
     return digest.hexdigest()
 
 
-def _digest_listing(root: Path) -> str:
-    """Every entry of the drop zone by path, size and modification time, links included."""
+def _digest_listing(root: Path, skipped: Collection[str] = ()) -> str:
+    """Every entry under root by path, size and modification time, links included; the
+    folders named in ``skipped`` (directly under root) left out."""
     digest = hashlib.sha256()
     if root.exists():
         for folder, dirs, names in os.walk(root):
+            if folder == str(root):
+                dirs[:] = [d for d in dirs if d not in skipped]
             dirs.sort()
             for name in sorted(names):
                 path = Path(folder, name)
                 stat = path.lstat()
                 entry = f"{path.relative_to(root).as_posix()}\0{stat.st_size}\0{stat.st_mtime_ns}\n"
                 digest.update(entry.encode("utf-8", errors="surrogateescape"))
+    return digest.hexdigest()
+
+
+def _digest_submissions(root: Path, months: dict[str, str]) -> str:
+    """The drop zone: each month folder by its listing digest (taken once, for the months a
+    run loads too), everything else entry by entry."""
+    digest = hashlib.sha256()
+    for month, listing in sorted(months.items()):
+        digest.update(f"{month}/\0{listing}\n".encode())
+    digest.update(_digest_listing(root, skipped=months.keys()).encode())
     return digest.hexdigest()
 
 

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
+# The name of a month's drop folder, raw/submissions/YYYY-MM/.
+MONTH_FOLDER = re.compile(r"\d{4}-\d{2}")
+
 
 def shift_month(period: str, months: int) -> str:
     """`period` moved by `months` (negative for earlier): shift_month('2020-12', 1) is

@@ -22,8 +22,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from orchestration.lib.periods import MONTH_FOLDER
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-MONTH_FOLDER = re.compile(r"\d{4}-\d{2}")
 RECEIPTS_NAME = "receipts.csv"
 # What a clerk's computer leaves beside the files it sends (Finder and Explorer caches, the
 # lock files Excel and LibreOffice keep while a workbook is open): never a county's report.
