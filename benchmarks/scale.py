@@ -244,33 +244,40 @@ def nightly(env: dict[str, str]) -> tuple[float, int, str]:
     return seconds, memory.peak, output
 
 
-def loads(scale: str, source: Path, months: list[str]) -> dict[str, float]:
-    """Full rebuild of every month; then, in a second warehouse holding all months but the
-    last, the last month arriving, and a run with nothing new."""
+def full_rebuild(scale: str, source: Path, months: list[str]) -> tuple[dict[str, float],
+                                                                      dict[str, str]]:
+    """Every month loaded into an empty warehouse; the figures and the warehouse's env."""
     raw, _, env = scratch(scale)
     link_months(source, raw / "submissions", months)
     full_s, full_peak, _ = nightly(env)
+    return {"full_s": full_s, "full_peak_bytes": full_peak}, env
+
+
+def nothing_new(env: dict[str, str]) -> float:
+    """A nightly run on a warehouse just loaded; it must stop before any work."""
+    noop_s, _, output = nightly(env)
+    if "Nothing changed" not in output:
+        raise RuntimeError(f"the run with nothing new did work:\n{output[-2000:]}")
+    return noop_s
+
+
+def loads(scale: str, source: Path, months: list[str]) -> dict[str, float]:
+    """Full rebuild of every month; then, in a second warehouse holding all months but the
+    last, the last month arriving, and a run with nothing new."""
+    figures, _ = full_rebuild(scale, source, months)
 
     raw, _, env = scratch(scale)
     link_months(source, raw / "submissions", months[:-1])
     nightly(env)
     link_months(source, raw / "submissions", months[-1:])
     month_s, month_peak, _ = nightly(env)
-    noop_s, _, output = nightly(env)
-    if "Nothing changed" not in output:
-        raise RuntimeError(f"the run with nothing new did work:\n{output[-2000:]}")
-    return {"full_s": full_s, "full_peak_bytes": full_peak, "new_month_s": month_s,
-            "new_month_peak_bytes": month_peak, "noop_s": noop_s}
+    return {**figures, "new_month_s": month_s, "new_month_peak_bytes": month_peak,
+            "noop_s": nothing_new(env)}
 
 
 def rebuild_only(scale: str, source: Path, months: list[str]) -> dict[str, float]:
-    raw, _, env = scratch(scale)
-    link_months(source, raw / "submissions", months)
-    full_s, full_peak, _ = nightly(env)
-    noop_s, _, output = nightly(env)
-    if "Nothing changed" not in output:
-        raise RuntimeError(f"the run with nothing new did work:\n{output[-2000:]}")
-    return {"full_s": full_s, "full_peak_bytes": full_peak, "noop_s": noop_s}
+    figures, env = full_rebuild(scale, source, months)
+    return {**figures, "noop_s": nothing_new(env)}
 
 
 def measure(scale: str, with_pandas: bool, only_rebuild: bool = False) -> dict[str, float]:
