@@ -116,8 +116,13 @@ def parse_all(
 ) -> list[ParseOutcome]:
     """Parse what is not cached yet, on every core; report (done, total) as it goes."""
     cache.mkdir(parents=True, exist_ok=True)
-    todo = [job for job in jobs if not cached_paths(cache, job)["file"].exists()]
-    outcomes = {job.stem: _cached_outcome(cache, job) for job in jobs if job not in todo}
+    todo: list[ParseJob] = []
+    outcomes: dict[str, ParseOutcome] = {}
+    for job in jobs:
+        if cached_paths(cache, job)["file"].exists():
+            outcomes[job.stem] = _cached_outcome(cache, job)
+        else:
+            todo.append(job)
 
     if len(todo) < _SERIAL_BELOW:
         results = (_parse_one(job, cache, key) for job in todo)
