@@ -16,6 +16,7 @@ month that has a folder.
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyarrow as pa
 from dagster import (
     AssetExecutionContext,
     AssetKey,
@@ -283,16 +284,17 @@ def _add_intake_findings(connection, months: list[str]) -> None:
 def _replace_receipts(connection, raw_dir: Path) -> None:
     receipts = read_receipts(raw_dir)
     columns = list(Receipt.__dataclass_fields__)
-    rows = [[getattr(r, c) for c in columns] for r in receipts]
-    connection.execute(
-        f"create or replace table {SCHEMA}.receipts ("
-        + ", ".join(f"{c} {'bigint' if c == 'size_bytes' else 'varchar'}" for c in columns)
-        + ")"
+    types = {c: pa.int64() if c == "size_bytes" else pa.string() for c in columns}
+    # One Arrow table, not executemany: a national year has some 10,000 receipts a month,
+    # and DuckDB runs an executemany row by row.
+    ledger = pa.table(
+        {c: pa.array([getattr(r, c) for r in receipts], types[c]) for c in columns}
     )
-    if rows:
-        connection.executemany(
-            f"insert into {SCHEMA}.receipts values ({', '.join('?' * len(columns))})", rows
-        )
+    connection.register("receipt_rows", ledger)
+    connection.execute(
+        f"create or replace table {SCHEMA}.receipts as select * from receipt_rows"
+    )
+    connection.unregister("receipt_rows")
 
 
 MANIFEST_COLUMNS = (
@@ -329,17 +331,20 @@ def _replace_part(connection, months, jobs, cache, part: str, table: str) -> int
     if not files:
         return 0
 
-    connection.execute("create or replace temp table part_files (path varchar, drop_month varchar)")
-    connection.executemany("insert into part_files values (?, ?)", files)
+    paths, drop_months = zip(*files)
+    connection.register("part_files", pa.table({"path": paths, "drop_month": drop_months}))
+    # Every file of a cache folder has the part's schema (the folder is named by the parser
+    # that wrote it), so the files are read by position, without comparing their schemas.
     connection.execute(
         f"""
         insert into {target}
         select part_files.drop_month, parsed.* exclude (filename)
-        from read_parquet(?, filename = true, union_by_name = true) as parsed
+        from read_parquet(?, filename = true) as parsed
         inner join part_files on part_files.path = parsed.filename
         """,
-        [[path for path, _ in files]],
+        [list(paths)],
     )
+    connection.unregister("part_files")
     return scalar(connection, f"select count(*) from {target} where drop_month in ?", [months])
 
 
