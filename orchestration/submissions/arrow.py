@@ -34,7 +34,6 @@ filer_hash, phone_hash, reviewer_hash, accepted (bool), values, errors, warnings
 
 from __future__ import annotations
 
-import functools
 from decimal import Decimal
 
 import pyarrow as pa
@@ -115,31 +114,43 @@ def to_arrow(parsed: ParsedSubmission, file_sha256: str) -> tuple[pa.Table, pa.T
 def _values_table(parsed: ParsedSubmission, sha: str) -> pa.Table:
     """Built column by column: a national workbook holds some 2,300 values, and a dict per
     value cost more than reading the workbook. ``zip(*values)`` turns the value tuples into
-    columns in one pass in C."""
+    columns in one pass in C; the columns that repeat one value, and the kind (one per
+    indicator), are made by Arrow rather than a Python list per value."""
     count = len(parsed.values)
     if count == 0:
         return VALUES_SCHEMA.empty_table()
     tables, row_keys, indicators, typed, sheets, cells, raws, lines = zip(*parsed.values)
+    indicator_array = pa.array(indicators, pa.string())
     columns = {
-        "file_sha256": [sha] * count,
-        "county_code": [parsed.county_code] * count,
-        "period": [parsed.period] * count,
-        "table": tables,
-        "row_key": row_keys,
-        "indicator": indicators,
-        "kind": [_kind(t, i) for t, i in zip(tables, indicators)],
-        "value_decimal": [t if type(t) is Decimal else None for t in typed],
-        "value_bool": [t if type(t) is bool else None for t in typed],
-        "value_text": [t if type(t) is str else None for t in typed],
-        "is_reported": [t is not None for t in typed],
-        "sheet": sheets,
-        "cell": cells,
-        "line": lines,
-        "raw": raws,
+        "file_sha256": _repeat(sha, count),
+        "county_code": _repeat(parsed.county_code, count),
+        "period": _repeat(parsed.period, count),
+        "table": pa.array(tables, pa.string()),
+        "row_key": pa.array(row_keys, pa.string()),
+        "indicator": indicator_array,
+        "kind": _kinds(indicator_array),
+        "value_decimal": pa.array([t if type(t) is Decimal else None for t in typed],
+                                  DECIMAL_TYPE),
+        "value_bool": pa.array([t if type(t) is bool else None for t in typed], pa.bool_()),
+        "value_text": pa.array([t if type(t) is str else None for t in typed], pa.string()),
+        "is_reported": pa.array([t is not None for t in typed], pa.bool_()),
+        "sheet": pa.array(sheets, pa.string()),
+        "cell": pa.array(cells, pa.string()),
+        "line": pa.array(lines, pa.int32()),
+        "raw": pa.array(raws, pa.string()),
     }
-    return pa.Table.from_arrays(
-        [pa.array(columns[f.name], type=f.type) for f in VALUES_SCHEMA], schema=VALUES_SCHEMA
-    )
+    return pa.Table.from_arrays([columns[f.name] for f in VALUES_SCHEMA], schema=VALUES_SCHEMA)
+
+
+def _repeat(value: str | None, count: int) -> pa.Array:
+    return pa.repeat(pa.scalar(value, pa.string()), count)
+
+
+def _kinds(indicators: pa.Array) -> pa.Array:
+    """Each value's kind, looked up once per distinct indicator (ids are unique in the form)."""
+    encoded = indicators.dictionary_encode()
+    kinds = [_KIND_BY_INDICATOR.get(i, "text") for i in encoded.dictionary.to_pylist()]
+    return pa.array(kinds, pa.string()).take(encoded.indices)
 
 
 def submission_record(parsed: ParsedSubmission, file_sha256: str) -> pa.Table:
@@ -164,11 +175,9 @@ def submission_record(parsed: ParsedSubmission, file_sha256: str) -> pa.Table:
     return pa.Table.from_pylist([row], schema=SUBMISSION_SCHEMA)
 
 
-@functools.cache
-def _kind(table_id: str, indicator_id: str) -> str:
-    tbl = form.table(table_id)
-    indicator = tbl.indicator(indicator_id) if tbl else None
-    return str(indicator.kind) if indicator else "text"
+_KIND_BY_INDICATOR = {
+    indicator.id: str(indicator.kind) for tbl in form.TABLES for indicator in tbl.indicators
+}
 
 
 def _finding_row(parsed: ParsedSubmission, sha: str, finding: Finding) -> dict[str, object]:
