@@ -33,6 +33,7 @@ from orchestration.submissions.reader import read_submission
 _PACKAGE = Path(__file__).resolve().parent
 # Worker processes cost a second to start; below this many files one process is faster.
 _SERIAL_BELOW = 8
+_CHUNK_MAX = 64
 # workbook.xml lists sheet names; a real one is a few kilobytes.
 _WORKBOOK_XML_LIMIT = 1 << 20
 
@@ -139,7 +140,9 @@ def parse_all(
         context = get_context("forkserver")
         context.set_forkserver_preload([__name__])
         with ProcessPoolExecutor(workers, mp_context=context, initializer=gc.freeze) as pool:
-            chunk = max(1, len(todo) // (workers * 4))
+            # Results come back a chunk at a time: small enough chunks that progress is
+            # reported every few seconds and the last ones keep both workers busy.
+            chunk = max(1, min(_CHUNK_MAX, len(todo) // (workers * 4)))
             results = pool.map(_parse_one, todo, [cache] * len(todo), [key] * len(todo),
                                chunksize=chunk)
             _collect(results, outcomes, len(todo), progress)
