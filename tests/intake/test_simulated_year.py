@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from python_calamine import CalamineWorkbook
 
 from orchestration.simulation.messy import MessyOptions
 from orchestration.simulation.writer import SimulationResult, simulate
@@ -104,3 +105,19 @@ def test_every_county_row_is_marked_simulated(messy_load) -> None:
     flags = query(scratch, "select distinct is_simulated from counties.county_monthly_report")
 
     assert flags == [(True,)]
+
+
+def test_every_county_gets_feedback_for_every_month(messy_load) -> None:
+    # The nightly writes the months' feedback in worker processes: every county of every
+    # month gets its workbook, and one that sent nothing is told so.
+    scratch, result = messy_load
+    counties = {code for (code,) in query(scratch, "select county_code from reference.counties")}
+
+    for month in ("2020-02", "2020-03"):
+        folder = scratch.warehouse / "feedback" / month
+        books = {path.name.split("_")[0]: path for path in folder.glob("*_反馈.xlsx")}
+        assert set(books) == counties
+        for code, period in result.missing:
+            if period == month:
+                rows = CalamineWorkbook.from_path(str(books[code])).get_sheet_by_index(0)
+                assert rows.to_python()[1][0] == "未收到本月报表。"
