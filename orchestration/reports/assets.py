@@ -5,15 +5,12 @@ officials read. Each night it is written for the latest month with data; `dukan 
 --month` writes any other month on demand.
 """
 
-import os
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
-
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from orchestration.lib.paths import ProjectPaths
 from orchestration.lib.resources import WarehouseResource
 from orchestration.lib.warehouse import connect_readonly, table_exists
+from orchestration.lib.workers import worker_count, worker_pool
 from orchestration.reports.dispatch import write_dispatch_report
 from orchestration.reports.feedback import FeedbackRun, write_month_feedback
 
@@ -77,14 +74,11 @@ def _write_feedback(paths: ProjectPaths, months: list[str]) -> list[FeedbackRun]
 
     A month is some 75 small workbooks at about 7 ms each through openpyxl, so 60 months
     take half a minute in one process. Months are independent (each its own folder and
-    digests) and workers only read the published warehouse. forkserver, as for parsing:
-    this is a multi-threaded Dagster process.
+    digests) and workers only read the published warehouse.
     """
     if len(months) < 2:
         return [write_month_feedback(paths, month) for month in months]
-    context = get_context("forkserver")
-    workers = min(len(months), os.cpu_count() or 1)
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+    with worker_pool(worker_count(len(months))) as pool:
         return list(pool.map(write_month_feedback, [paths] * len(months), months))
 
 

@@ -15,16 +15,15 @@ import hashlib
 import os
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from multiprocessing import get_context
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from orchestration.lib.personal import hasher, key_fingerprint
+from orchestration.lib.workers import worker_count, worker_pool
 from orchestration.submissions.arrow import SUBMISSION_SCHEMA, submission_record, to_arrow
 from orchestration.submissions.model import ParsedSubmission
 from orchestration.submissions.prefecture_summary import read_prefecture_summary
@@ -131,15 +130,10 @@ def parse_all(
         results = (_parse_one(job, cache, key) for job in todo)
         _collect(results, outcomes, len(todo), progress)
     else:
-        workers = os.cpu_count() or 1
-        # forkserver, not fork: the caller is a multi-threaded Dagster process, and forking
-        # it could copy a lock another thread holds. The server is a clean process that has
-        # imported the reader once; workers fork from it in milliseconds (spawn would import
-        # everything again in every worker). gc.freeze keeps the imported modules out of
-        # the cycle collector's sight for the worker's life.
-        context = get_context("forkserver")
-        context.set_forkserver_preload([__name__])
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=gc.freeze) as pool:
+        workers = worker_count(len(todo))
+        # gc.freeze keeps the imported modules out of the cycle collector's sight for the
+        # worker's life.
+        with worker_pool(workers, preload=[__name__], initializer=gc.freeze) as pool:
             # Results come back a chunk at a time: small enough chunks that progress is
             # reported every few seconds and the last ones keep both workers busy.
             chunk = max(1, min(_CHUNK_MAX, len(todo) // (workers * 4)))
