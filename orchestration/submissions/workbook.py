@@ -7,9 +7,10 @@ value reader cannot give: merged ranges, which cells are formatted as a percenta
 cells hold a formula (and whether a computed value was stored with it) and the text of
 error cells. A sheet of plain cells is scanned by patterns over its bytes and one
 callback-free expat pass (``_scan_plain``); any other goes through expat with a callback
-per element (``_scan_stream``), which handles every form. It also refuses a shared-string table that declares more
-strings than a workbook of this size can hold, because the value reader reserves memory
-for the declared count up front and a process that cannot get it is aborted, not raised.
+per element (``_scan_stream``), which handles every form. It also refuses a shared-string
+table that declares more strings than a workbook of this size can hold, because the value
+reader reserves memory for the declared count up front and a process that cannot get it
+is aborted, not raised.
 
 ``load_grids`` then takes the values from python-calamine (cached values for formulas,
 dates as dates), some forty times faster than openpyxl, and puts both together.
