@@ -317,7 +317,9 @@ def _replace_simulation_manifest(connection, raw_dir: Path) -> None:
 
 
 def _replace_part(connection, months, jobs, cache, part: str, table: str) -> int:
-    files = [(str(cached_paths(cache, job)[part]), job.drop_month) for job in jobs]
+    # A part a file had nothing for (findings, mostly) was not written: see parse_cache.
+    parts = ((cached_paths(cache, job)[part], job.drop_month) for job in jobs)
+    files = [(str(path), month) for path, month in parts if part == "file" or path.exists()]
     target = f"{SCHEMA}.{table}"
     if not table_exists(connection, SCHEMA, table):
         schema = _empty_schema(part)

@@ -24,7 +24,13 @@ import pyarrow.parquet as pq
 
 from orchestration.lib.personal import hasher, key_fingerprint
 from orchestration.lib.workers import worker_count, worker_pool
-from orchestration.submissions.arrow import SUBMISSION_SCHEMA, submission_record, to_arrow
+from orchestration.submissions.arrow import (
+    FINDINGS_SCHEMA,
+    SUBMISSION_SCHEMA,
+    VALUES_SCHEMA,
+    submission_record,
+    to_arrow,
+)
 from orchestration.submissions.model import ParsedSubmission
 from orchestration.submissions.prefecture_summary import read_prefecture_summary
 from orchestration.submissions.reader import read_submission
@@ -62,6 +68,9 @@ class ParseOutcome:
 FILE_SCHEMA = SUBMISSION_SCHEMA.append(pa.field("file_kind", pa.string(), nullable=False)).append(
     pa.field("prefecture_code", pa.string())
 )
+
+
+_PART_SCHEMAS = {"file": FILE_SCHEMA, "values": VALUES_SCHEMA, "findings": FINDINGS_SCHEMA}
 
 
 def parser_version() -> str:
@@ -108,6 +117,14 @@ def cache_dir(warehouse_dir: Path, key: bytes) -> Path:
 
 def cached_paths(cache: Path, job: ParseJob) -> dict[str, Path]:
     return {part: cache / f"{job.stem}.{part}.parquet" for part in ("file", "values", "findings")}
+
+
+def read_part(cache: Path, job: ParseJob, part: str) -> pa.Table:
+    """One cached part of a parsed file; an empty table for a part the parse left unwritten."""
+    path = cached_paths(cache, job)[part]
+    if path.exists():
+        return pq.read_table(path)
+    return _PART_SCHEMAS[part].empty_table()
 
 
 def parse_all(
@@ -185,9 +202,12 @@ def _parse_and_write(job: ParseJob, cache: Path, key: bytes) -> ParseOutcome:
     )
 
     paths = cached_paths(cache, job)
-    # The record is written last: its presence is what marks the entry complete.
+    # An empty part is not written: most files have no findings, and an empty Parquet file
+    # costs as much to write (and to stage) as a full one. The record is written last: its
+    # presence is what marks the entry complete, and a part missing beside it is empty.
     for part, table in (("values", values), ("findings", findings), ("file", record)):
-        _write_atomically(table, paths[part])
+        if part == "file" or table.num_rows:
+            _write_atomically(table, paths[part])
     return ParseOutcome(job, False, parsed.accepted, values.num_rows, findings.num_rows)
 
 

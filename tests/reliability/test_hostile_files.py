@@ -13,10 +13,9 @@ import time
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-import pyarrow.parquet as pq
 import pytest
 
-from orchestration.submissions.parse_cache import ParseJob, cached_paths, parse_all
+from orchestration.submissions.parse_cache import ParseJob, parse_all, read_part
 from tests.reliability.hostile_corpus import (
     ACCEPT,
     QUARANTINE,
@@ -35,7 +34,7 @@ KEY = b"hostile-corpus-test-key-32-bytes"
 
 def _parse_in_child(job: ParseJob, cache: Path, reply: Connection) -> None:
     outcome = parse_all([job], cache, KEY)[0]
-    findings = pq.read_table(cached_paths(cache, job)["findings"]).to_pylist()
+    findings = read_part(cache, job, "findings").to_pylist()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
     reply.send((outcome.accepted, findings, peak))
 
