@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import attrgetter, is_
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -161,15 +163,15 @@ def _read_sheet(grid: Grid, tbl: Table, header: Header, log: FindingLog) -> RowS
     if columns is None:
         return RowState()
 
-    footer_row = _footer_row(grid, columns.last_header_row)
+    kinds = _row_kinds(grid, columns)
+    footer_row = columns.last_header_row + 1 + len(kinds)
     _read_info_lines(grid, range(1, columns.header_row), header, log)
     _read_footer(grid, range(footer_row, grid.max_row + 1), header, log)
 
     if not _required_columns_present(grid, tbl, columns, log):
         return RowState()
 
-    rows = range(columns.last_header_row + 1, footer_row)
-    return _read_rows(grid, tbl, columns, rows, log)
+    return _read_rows(grid, tbl, columns, kinds, log)
 
 
 def _label_map(tbl: Table) -> dict[str, Indicator]:
@@ -478,37 +480,141 @@ class RowState:
 
 
 def _read_rows(
-    grid: Grid, tbl: Table, columns: Columns, rows: range, log: FindingLog
+    grid: Grid, tbl: Table, columns: Columns, kinds: list[str], log: FindingLog
 ) -> RowState:
     state = RowState()
-    for row in rows:
-        kind = _row_kind(grid, columns, row)
+    data: list[int] = []
+    for row, kind in enumerate(kinds, start=columns.last_header_row + 1):
         if kind == "total":
             state.totals.append(row)
         elif kind == "data":
+            data.append(row)
+
+    if not _read_clean_rows(grid, tbl, columns, data, state):
+        for row in data:
             _read_row(grid, tbl, columns, row, state, log)
 
     _after_rows(grid, tbl, columns, state, log)
     return state
 
 
+# --- clean sheets, a column at a time ---------------------------------------------------
+
+_value_of = attrgetter("value")
+_raw_of = attrgetter("raw")
+_problem_of = attrgetter("problem")
+
+
+def _read_clean_rows(
+    grid: Grid, tbl: Table, columns: Columns, data: list[int], state: RowState
+) -> bool:
+    """Read the data rows a column at a time when none of them has anything to be said
+    about it; False, with ``state`` untouched, when one has (then ``_read_row`` reads them
+    row by row and words each finding in sheet order).
+
+    Most sheets are clean, and a national year has some 19 million values: here a value
+    costs a look-up and its share of a few list operations done in C, where the row loop
+    spends a Python statement on each step. The values come out column by column (their
+    order carries no meaning); what they are is exactly what the row loop gives.
+    """
+    if grid.formulas or grid.percent or (not tbl.many_rows and len(data) > 1):
+        return False  # cells that need more than their value, or an extra-row finding
+    cells_of = [grid.row_values(row) for row in data]
+    keys = _clean_keys(tbl, columns, cells_of)
+    if keys is None:
+        return False
+
+    blocks = []
+    for indicator, col, letters, cache in columns.value_columns(tbl):
+        parsed = _clean_column(cells_of, col - 1, indicator, cache)
+        if parsed is None:
+            return False
+        blocks.append((indicator.id, letters, parsed))
+
+    numbers = [str(row) for row in data]
+    table_id, sheet, count = tbl.id, grid.name, len(data)
+    for indicator_id, letters, parsed in blocks:
+        state.values.extend(map(
+            _new_tuple, repeat(Value, count),
+            zip(repeat(table_id), keys, repeat(indicator_id), map(_value_of, parsed),
+                repeat(sheet), [letters + number for number in numbers],
+                map(_raw_of, parsed), repeat(None)),
+        ))
+    if tbl.key_indicator is not None:
+        letters = get_column_letter(columns.by_indicator[tbl.key_indicator.id])
+        state.keys.update(zip(keys, [letters + number for number in numbers]))
+    state.data_rows = count
+    return True
+
+
+def _clean_keys(tbl: Table, columns: Columns, cells_of: list[list[object]]) -> list[str] | None:
+    """Each row's key, or None when a key is missing, unreadable or repeated."""
+    key = tbl.key_indicator
+    if key is None:
+        return [""] * len(cells_of)
+    index = columns.by_indicator[key.id] - 1
+    keys = []
+    for cells in cells_of:
+        cell = cells[index] if index < len(cells) else None
+        if type(cell) is str and key.kind is Kind.CODE12 and len(cell) == 12 \
+                and cell.isascii() and cell.isdigit():
+            keys.append(cell)  # a village code as text, which parses as itself
+            continue
+        parsed = parse_cached(cell, key.kind, key.scale, False)
+        if parsed.problem is not None or parsed.value is None:
+            return None
+        keys.append(str(parsed.value))
+    return keys if len(set(keys)) == len(keys) else None
+
+
+def _clean_column(
+    cells_of: list[list[object]], index: int, indicator: Indicator, cache: ColumnCache
+) -> list[Parsed] | None:
+    """The parse of one column's cells, or None when one of them has a problem."""
+    column = [cells[index] if index < len(cells) else None for cells in cells_of]
+    get = cache.get
+    parsed = [get((value, type(value))) for value in column]
+    if any(map(is_, parsed, repeat(None))):  # `None in parsed` would call Parsed.__eq__
+        for at, value in enumerate(column):
+            if parsed[at] is None:
+                parsed[at] = parse_remembered(cache, value, indicator.kind, indicator.scale)
+    if any(map(_problem_of, parsed)):
+        return None
+    return parsed
+
+
+def _row_kinds(grid: Grid, columns: Columns) -> list[str]:
+    """The kind of each row below the header, up to the footer: the first row with a cell
+    that starts with a footer label (``_footer_row``), which is not itself included."""
+    kinds = []
+    for row in range(columns.last_header_row + 1, grid.max_row + 1):
+        kind = _row_kind(grid, columns, row)
+        if kind == "footer":
+            break
+        kinds.append(kind)
+    return kinds
+
+
 def _row_kind(grid: Grid, columns: Columns, row: int) -> str:
     # What a clerk sees in the row: blank texts are nothing, and only a text cell can be a
-    # total word or a note (numbers and dates display as digits).
+    # total word, a note or a footer label (numbers and dates display as digits). A footer
+    # label anywhere in the row wins: the footer ends the data.
     first = None
+    total = False
     for value in grid.row_values(row):
-        if value is None:
-            continue
         if type(value) is str:
             text = form.normalise_label(value)
+            if text.startswith(form.FOOTER_LABELS):
+                return "footer"
             if not value.strip():
                 continue
-            if text in TOTAL_WORDS:
-                return "total"
+            total = total or text in TOTAL_WORDS
             if first is None:
                 first = text
-        elif first is None:
+        elif first is None and value is not None:
             first = ""
+    if total:
+        return "total"
     if first is None:
         return "empty"
 
