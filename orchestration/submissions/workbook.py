@@ -312,25 +312,75 @@ def _scan_sheet(
 # prefixed element at all (``xml:`` needs no declaration, and the value reader matches
 # elements by local name); every cell, row, dimension and merge with its reference first,
 # in plain form and within the limits. Anything else goes through the streaming pass.
-# Each pattern but the prefix one starts with a literal, so the search skips ahead in C.
-_NOT_PLAIN_TEXT = (b"<!", b"<f", b'"e"', b"'e'", b"&#", b"\x00")
+# Each pattern starts with a literal, so the search skips ahead in C.
 _NOT_PLAIN = (
     re.compile(rb'<c(?=[\s/>])(?! r="(?:[A-F]?[A-Z]|G[A-R])(?:[1-9]\d{0,2}|[1-4]\d{3})")'),
-    re.compile(rb'<row(?=[\s/>])(?! r="(?:[1-9]\d{0,2}|[1-4]\d{3})")'),
-    re.compile(rb'<dimension(?=[\s/>])(?! ref=")'),
-    re.compile(rb'<mergeCell(?=[\s/>])(?! ref=")'),
-    re.compile(rb"<[^\s>:]*:"),
+    re.compile(
+        rb'<(?:row(?=[\s/>])(?! r="(?:[1-9]\d{0,2}|[1-4]\d{3})")'
+        rb'|dimension(?=[\s/>])(?! ref=")|mergeCell(?=[\s/>])(?! ref="))'
+    ),
 )
+_PREFIXED = re.compile(rb"<[^\s>:]*:")
 _DIMENSION = re.compile(rb'<dimension ref="([^"]*)"')
 _MERGE = re.compile(rb'<mergeCell ref="([^"]*)"')
 # Attributes before ``s``, each stepped over whole (a quoted value may hold ">").
 _ATTRIBUTES = rb"""(?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*?"""
+# Past this many occurrences of a rare byte, the plain search is the quicker one.
+_RARE_LIMIT = 64
 
 
 def _is_plain(data: bytes) -> bool:
-    if any(text in data for text in _NOT_PLAIN_TEXT) or data.find(b"<?", 6) != -1:
+    if b"\x00" in data or b'"e"' in data:
+        return False
+    # (text, index of its rare byte, where to look from: the XML declaration opens a sheet)
+    for text, rare, start in ((b"<!", 1, 0), (b"<?", 1, 6), (b"<f", 1, 0), (b"&#", 0, 0),
+                              (b"'e'", 0, 0)):
+        if _holds(data, text, rare, start):
+            return False
+    if _has_prefixed_element(data):
         return False
     return not any(pattern.search(data) for pattern in _NOT_PLAIN)
+
+
+def _holds(data: bytes, text: bytes, rare: int, start: int) -> bool:
+    """Whether ``text`` occurs in ``data`` from ``start``, found from the occurrences of its
+    rare byte ``text[rare]``.
+
+    A search for one byte runs at memory speed; one for two or three bytes starting with
+    ``<`` stops at each of a sheet's 10,000 tags, some ten times slower. A sheet rarely
+    holds ``!``, ``&``, ``'`` or ``?`` at all.
+    """
+    byte = text[rare : rare + 1]
+    at = data.find(byte, start + rare)
+    for _ in range(_RARE_LIMIT):
+        if at == -1:
+            return False
+        if data.startswith(text, at - rare):
+            return True
+        at = data.find(byte, at + 1)
+    return data.find(text, start) != -1
+
+
+def _has_prefixed_element(data: bytes) -> bool:
+    """Whether a tag name holds a colon (``_PREFIXED``), found from the colons.
+
+    A sheet has few colons (in the root's namespace names, and in text such as times), and
+    ``_PREFIXED`` stops at every ``<``. A colon ends a match exactly when the nearest ``<``
+    before it opens a run with no whitespace or ``>`` up to it; a farther ``<`` could only
+    open a longer such run, which contains the nearest one.
+    """
+    at = data.find(b":")
+    for _ in range(_RARE_LIMIT):
+        if at == -1:
+            return False
+        opening = data.rfind(b"<", 0, at)
+        if opening != -1 and _NAME_RUN.fullmatch(data, opening + 1, at):
+            return True
+        at = data.find(b":", at + 1)
+    return _PREFIXED.search(data) is not None
+
+
+_NAME_RUN = re.compile(rb"[^\s>:]*")
 
 
 def _scan_plain(data: bytes, name: str, percent_styles: frozenset[str]) -> SheetScan | None:
@@ -618,15 +668,22 @@ def _grid(name: str, rows: list[list[object]], scan: SheetScan) -> Grid:
 def _typed_row(values: list[object]) -> list[object]:
     """A row typed as the rest of the reader expects: empty cells as None, whole numbers as
     int (Excel stores 12 as "12"), dates as datetime."""
-    row = [None if v == "" else v for v in values]
-    for index, value in enumerate(row):
-        kind = type(value)
-        if kind is float:
-            if value.is_integer() and abs(value) < 2**53:
-                row[index] = int(value)
-        elif kind is date:
-            row[index] = datetime(value.year, value.month, value.day)
-    return row
+    # One comprehension with the two common cases inline (a number, a text): every cell of
+    # every workbook passes here.
+    return [
+        (int(v) if v.is_integer() and -_EXACT < v < _EXACT else v) if type(v) is float
+        else v if type(v) is str and v else _typed_cell(v)
+        for v in values
+    ]
+
+
+_EXACT = 2**53  # past it a float no longer holds every whole number exactly
+
+
+def _typed_cell(value: object) -> object:
+    if type(value) is date:
+        return datetime(value.year, value.month, value.day)
+    return None if value == "" else value
 
 
 def _put(rows: list[list[object]], row: int, col: int, value: object) -> None:
