@@ -128,3 +128,30 @@ def test_a_percent_format_after_a_quoted_bracket_is_found(tmp_path: Path) -> Non
     fast = _scan_plain(data, SHEET, styles)
     assert fast is not None and (5, 2) in fast.percent
     assert fast.percent == _scan_stream(io.BytesIO(data), SHEET, styles).percent
+
+
+# More of each rare byte than the scan follows one by one before it searches the old way.
+_FILLER = ('<row r="95"><c r="A95" t="inlineStr"><is><t>'
+           + "10:23! &amp; 'a' 何? " * 70 + "</t></is></c></row>")
+
+
+@pytest.mark.parametrize(
+    "feature",
+    [
+        pytest.param('<row r="96"><x:c r="A96"/></row>', id="prefixed"),
+        pytest.param("<!-- note -->", id="comment"),
+        pytest.param('<row r="96"><c r="A96" s="&#49;"/></row>', id="character-reference"),
+        pytest.param("<?note?>", id="processing-instruction"),
+        pytest.param("<row r=\"96\"><c r=\"A96\" t='e'><v>#N/A</v></c></row>", id="error"),
+        pytest.param('<row r="96"><c r="A96"><f>1+1</f><v>2</v></c></row>', id="formula"),
+    ],
+)
+def test_a_feature_behind_many_rare_bytes_still_takes_the_streaming_pass(
+    tmp_path: Path, feature: str
+) -> None:
+    sheets, styles = _sheets(_formatted_workbook(tmp_path / "宕昌县.xlsx"))
+    text = sheets[SHEET].decode().replace("<worksheet ", '<worksheet xmlns:x="urn:x" ', 1)
+    filled = text.replace("</sheetData>", _FILLER + "</sheetData>")
+    assert _scan_plain(filled.encode(), SHEET, styles) is not None, "the filler alone is plain"
+    edited = filled.replace("</sheetData>", feature + "</sheetData>")
+    assert _scan_plain(edited.encode(), SHEET, styles) is None
