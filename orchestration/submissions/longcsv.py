@@ -96,7 +96,7 @@ def read_csv(path: Path, *, declared_period: str | None, log: FindingLog) -> Par
     _check_submission(state, declared_period, log)
     check_village_prefix(state.villages, state.county_code, log)
     return ParsedSubmission(
-        file_name=path.name,
+        file_name=log.file_name,
         format="csv",
         county_code=state.county_code,
         period=state.period,

@@ -54,6 +54,11 @@ class ParseJob:
     def stem(self) -> str:
         return f"{self.file_sha256}-{self.drop_month}"
 
+    @property
+    def delivered_name(self) -> str:
+        """The file's own name, without the folders a clerk may have put it in."""
+        return Path(self.original_name).name.replace("\x00", "") or "unnamed"
+
 
 @dataclass(frozen=True)
 class ParseOutcome:
@@ -188,11 +193,13 @@ def _parse_one(job: ParseJob, cache: Path, key: bytes) -> ParseOutcome:
 
 
 def _parse_and_write(job: ParseJob, cache: Path, key: bytes) -> ParseOutcome:
-    view = _named_view(job, cache)
-    if is_prefecture_summary(view):
-        parsed, kind, prefecture = _read_summary(view, job, key)
+    # The archived copy is read; findings quote the name the clerk used.
+    path, name = job.archive_path, job.delivered_name
+    if is_prefecture_summary(path):
+        parsed, kind, prefecture = _read_summary(path, job, key)
     else:
-        parsed = read_submission(view, declared_period=job.drop_month, hash_personal=hasher(key))
+        parsed = read_submission(path, declared_period=job.drop_month,
+                                 hash_personal=hasher(key), name=name)
         kind, prefecture = "county", None
     values, findings = to_arrow(parsed, job.file_sha256)
     record = submission_record(parsed, job.file_sha256)
@@ -211,10 +218,11 @@ def _parse_and_write(job: ParseJob, cache: Path, key: bytes) -> ParseOutcome:
     return ParseOutcome(job, False, parsed.accepted, values.num_rows, findings.num_rows)
 
 
-def _read_summary(view: Path, job: ParseJob, key: bytes) -> tuple[ParsedSubmission, str, str | None]:
+def _read_summary(path: Path, job: ParseJob, key: bytes) -> tuple[ParsedSubmission, str, str | None]:
     """A prefecture summary in the shape of a submission: its values are keyed by county."""
     summary = read_prefecture_summary(
-        view, hash_personal=hasher(key), declared_period=job.drop_month
+        path, hash_personal=hasher(key), declared_period=job.drop_month,
+        name=job.delivered_name,
     )
     parsed = ParsedSubmission(
         file_name=summary.file_name,
@@ -228,24 +236,6 @@ def _read_summary(view: Path, job: ParseJob, key: bytes) -> tuple[ParsedSubmissi
         findings=summary.findings,
     )
     return parsed, "prefecture_summary", summary.prefecture_code
-
-
-def _named_view(job: ParseJob, cache: Path) -> Path:
-    """The archived file under its delivered name, so findings quote the name the clerk used.
-
-    Archived files are named by hash; a symlink in the cache gives the reader the original
-    name without copying the bytes or touching the archive.
-    """
-    folder = cache / ".names" / job.file_sha256
-    folder.mkdir(parents=True, exist_ok=True)
-    safe = Path(job.original_name).name.replace("\x00", "") or "unnamed"
-    view = folder / safe
-    if not view.is_symlink():
-        try:
-            view.symlink_to(job.archive_path)
-        except FileExistsError:
-            pass
-    return view
 
 
 def _cached_outcome(cache: Path, job: ParseJob) -> ParseOutcome:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
+from pathlib import Path, PurePath
 from xml.etree.ElementTree import ParseError
 
 from orchestration.submissions import form
@@ -72,19 +72,25 @@ _DAMAGED = (zipfile.BadZipFile, zlib.error, ParseError, KeyError, ValueError, EO
 
 
 def read_prefecture_summary(
-    path: Path, *, hash_personal: Callable[[str], str], declared_period: str | None = None
+    path: Path,
+    *,
+    hash_personal: Callable[[str], str],
+    declared_period: str | None = None,
+    name: str | None = None,
 ) -> PrefectureSummary:
-    """Read a prefecture summary workbook; whatever is wrong becomes a finding."""
-    log = FindingLog(path.name)
-    if path.suffix.lower() != ".xlsx":
+    """Read a prefecture summary workbook; whatever is wrong becomes a finding. ``name`` is
+    the name it was delivered under, when ``path`` is another (an archived copy)."""
+    log = FindingLog(name or path.name)
+    suffix = PurePath(log.file_name).suffix
+    if suffix.lower() != ".xlsx":
         log.add("error", "unsupported_format", zh="市州汇总表只接收Excel工作簿（.xlsx）",
                 en="the prefecture summary must be an Excel workbook (.xlsx)",
-                expected=".xlsx", found=path.suffix or "(no extension)")
-        return PrefectureSummary(path.name, declared_period=declared_period,
+                expected=".xlsx", found=suffix or "(no extension)")
+        return PrefectureSummary(log.file_name, declared_period=declared_period,
                                  findings=tuple(log.items))
     try:
         grids = load_grids(path, scan_package(path))
-        return _read(path, grids, declared_period, hash_personal, log)
+        return _read(grids, declared_period, hash_personal, log)
     except Refused as refused:
         log.add("error", refused.code, sheet=refused.sheet, zh=refused.zh, en=refused.en,
                 found=refused.found)
@@ -92,16 +98,17 @@ def read_prefecture_summary(
         log.add("error", "corrupt_file", zh="文件已损坏或不完整，无法读取",
                 en="the file is damaged or incomplete and cannot be read",
                 found=explain_damage(exc))
-    return PrefectureSummary(path.name, declared_period=declared_period, findings=tuple(log.items))
+    return PrefectureSummary(log.file_name, declared_period=declared_period,
+                             findings=tuple(log.items))
 
 
-def _read(path: Path, grids: list[Grid], declared_period: str | None,
+def _read(grids: list[Grid], declared_period: str | None,
           hash_personal: Callable[[str], str], log: FindingLog) -> PrefectureSummary:
     grid = next((g for g in grids if SHEET_NAME in clean_text(g.name)), None)
     if grid is None:
         log.add("error", "missing_sheet", zh=f"缺少工作表“{SHEET_NAME}”",
                 en=f"the sheet {SHEET_NAME} is missing", expected=SHEET_NAME)
-        return PrefectureSummary(path.name, declared_period=declared_period,
+        return PrefectureSummary(log.file_name, declared_period=declared_period,
                                  findings=tuple(log.items))
 
     header_row, columns = _header(grid, log)
@@ -117,7 +124,7 @@ def _read(path: Path, grids: list[Grid], declared_period: str | None,
         rows, values = _rows(grid, columns, range(header_row + 1, footer_row), log)
 
     return PrefectureSummary(
-        file_name=path.name,
+        file_name=log.file_name,
         prefecture_code=code,
         prefecture_name=info.get("填报单位", ("", ""))[0] or None,
         period=period,

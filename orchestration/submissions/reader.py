@@ -12,7 +12,7 @@ import csv
 import zipfile
 import zlib
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PurePath
 from xml.etree.ElementTree import ParseError
 
 from .arrow import FINDINGS_SCHEMA, VALUES_SCHEMA, submission_record, to_arrow
@@ -36,17 +36,23 @@ _DAMAGED = (
 
 
 def read_submission(
-    path: Path, *, declared_period: str | None, hash_personal: Callable[[str], str]
+    path: Path,
+    *,
+    declared_period: str | None,
+    hash_personal: Callable[[str], str],
+    name: str | None = None,
 ) -> ParsedSubmission:
     """Read one .xlsx or long .csv submission.
 
     ``declared_period`` ('YYYY-MM', from the drop folder) is only compared with the period
-    in the content; a disagreement is a ``period_mismatch`` warning.
+    in the content; a disagreement is a ``period_mismatch`` warning. ``name`` is the name
+    the file was delivered under, when ``path`` is another (an archived copy): findings
+    quote it, and its extension says what kind of file it is.
     """
-    log = FindingLog(path.name)
-    suffix = path.suffix.lower()
+    log = FindingLog(name or path.name)
+    suffix = PurePath(log.file_name).suffix.lower()
     if suffix not in (".xlsx", ".csv"):
-        return _unsupported(path, declared_period, log)
+        return _unsupported(declared_period, log)
 
     fmt: Format = "xlsx" if suffix == ".xlsx" else "csv"
     try:
@@ -72,17 +78,17 @@ def read_submission(
             found=explain_damage(exc),
         )
     return ParsedSubmission(
-        path.name, fmt, declared_period=declared_period, findings=tuple(log.items)
+        log.file_name, fmt, declared_period=declared_period, findings=tuple(log.items)
     )
 
 
-def _unsupported(path: Path, declared_period: str | None, log: FindingLog) -> ParsedSubmission:
+def _unsupported(declared_period: str | None, log: FindingLog) -> ParsedSubmission:
     log.add(
         "error", "unsupported_format",
         zh="只接收Excel工作簿（.xlsx）或长表CSV（.csv），请另存为.xlsx后重新报送",
         en="only Excel workbooks (.xlsx) and the long CSV (.csv) are accepted; save the file "
         "as .xlsx and resend",
-        expected=".xlsx | .csv", found=path.suffix or "(no extension)",
+        expected=".xlsx | .csv", found=PurePath(log.file_name).suffix or "(no extension)",
     )
-    return ParsedSubmission(path.name, "unsupported", declared_period=declared_period,
+    return ParsedSubmission(log.file_name, "unsupported", declared_period=declared_period,
                             findings=tuple(log.items))

@@ -117,7 +117,7 @@ def read_xlsx(
     _check_header(header, declared_period, log)
     check_village_prefix(villages, header.county_code, log)
     return ParsedSubmission(
-        file_name=path.name,
+        file_name=log.file_name,
         format="xlsx",
         county_code=header.county_code,
         county_name=header.county_name,

@@ -1,0 +1,72 @@
+"""The parse cache reads the archived copy and speaks of the file by its delivered name."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from orchestration.submissions.parse_cache import ParseJob, cached_paths, parse_all, read_part
+
+from .clerk_workbooks import save, standard_sheets
+
+KEY = b"parse-cache-test-key-of-32-bytes"
+
+
+def _delivered(tmp_path: Path, name: str, sheets=None) -> Path:
+    (tmp_path / "drop").mkdir(exist_ok=True)
+    return save(tmp_path / "drop" / name, sheets or standard_sheets())
+
+
+def _archived(tmp_path: Path, source: Path, sha: str, suffix: str) -> Path:
+    """The file as the archive keeps it: named by its hash."""
+    archive = tmp_path / "archive"
+    archive.mkdir(exist_ok=True)
+    return Path(shutil.copy(source, archive / f"{sha}{suffix}"))
+
+
+def test_findings_and_record_name_the_delivered_file(tmp_path: Path) -> None:
+    sheets = standard_sheets()
+    sheets["t2"].rows[4][5] = "十二"  # a rate written in words: an error finding
+    source = _delivered(tmp_path, "宕昌县 2020年3月.xlsx", sheets)
+    sha = "a" * 64
+    job = ParseJob(sha, _archived(tmp_path, source, sha, ".xlsx"), "2020-03",
+                   "宕昌县/宕昌县 2020年3月.xlsx")
+
+    [outcome] = parse_all([job], tmp_path / "cache", KEY)
+
+    record = pq.read_table(cached_paths(tmp_path / "cache", job)["file"]).to_pylist()[0]
+    findings = read_part(tmp_path / "cache", job, "findings").to_pylist()
+    assert record["file_name"] == "宕昌县 2020年3月.xlsx" and record["format"] == "xlsx"
+    assert findings and {f["file_name"] for f in findings} == {"宕昌县 2020年3月.xlsx"}
+    assert not outcome.accepted
+
+
+def test_a_clean_file_leaves_no_findings_part(tmp_path: Path) -> None:
+    source = _delivered(tmp_path, "宕昌县.xlsx")
+    sha = "b" * 64
+    job = ParseJob(sha, _archived(tmp_path, source, sha, ".xlsx"), "2020-03", "宕昌县.xlsx")
+
+    [outcome] = parse_all([job], tmp_path / "cache", KEY)
+
+    paths = cached_paths(tmp_path / "cache", job)
+    assert outcome.accepted and outcome.findings == 0 and outcome.values > 0
+    assert paths["file"].exists() and paths["values"].exists()
+    assert not paths["findings"].exists()
+    assert read_part(tmp_path / "cache", job, "findings").num_rows == 0
+
+
+def test_the_delivered_extension_decides_the_format(tmp_path: Path) -> None:
+    """An .xls renamed by the archive still reports the extension the clerk sent."""
+    source = tmp_path / "drop" / "宕昌县.XLS"
+    source.parent.mkdir(parents=True)
+    source.write_bytes(b"\xd0\xcf\x11\xe0 an old binary workbook")
+    sha = "c" * 64
+    job = ParseJob(sha, _archived(tmp_path, source, sha, ".xls"), "2020-03", "宕昌县.XLS")
+
+    parse_all([job], tmp_path / "cache", KEY)
+
+    [finding] = read_part(tmp_path / "cache", job, "findings").to_pylist()
+    assert finding["code"] == "unsupported_format" and finding["found"] == ".XLS"
+    assert finding["file_name"] == "宕昌县.XLS"
