@@ -211,10 +211,14 @@ def _parse_and_write(job: ParseJob, cache: Path, key: bytes) -> ParseOutcome:
     paths = cached_paths(cache, job)
     # An empty part is not written: most files have no findings, and an empty Parquet file
     # costs as much to write (and to stage) as a full one. The record is written last: its
-    # presence is what marks the entry complete, and a part missing beside it is empty.
+    # presence is what marks the entry complete, and a part missing beside it is empty. A
+    # part an interrupted earlier parse of the entry left is removed first, since it may
+    # not be what this parse found (the delivered name, and so the format, may differ).
     for part, table in (("values", values), ("findings", findings), ("file", record)):
         if part == "file" or table.num_rows:
             _write_atomically(table, paths[part])
+        else:
+            paths[part].unlink(missing_ok=True)
     return ParseOutcome(job, False, parsed.accepted, values.num_rows, findings.num_rows)
 
 

@@ -6,7 +6,9 @@ import shutil
 from pathlib import Path
 
 import pyarrow.parquet as pq
+import pytest
 
+from orchestration.submissions import parse_cache
 from orchestration.submissions.parse_cache import ParseJob, cached_paths, parse_all, read_part
 
 from .clerk_workbooks import save, standard_sheets
@@ -70,3 +72,32 @@ def test_the_delivered_extension_decides_the_format(tmp_path: Path) -> None:
     [finding] = read_part(tmp_path / "cache", job, "findings").to_pylist()
     assert finding["code"] == "unsupported_format" and finding["found"] == ".XLS"
     assert finding["file_name"] == "宕昌县.XLS"
+
+
+def test_a_part_left_by_an_interrupted_parse_is_not_kept(tmp_path: Path, monkeypatch) -> None:
+    """A parse killed before its record leaves parts behind; the next parse of the entry
+    may find nothing for one of them (here the earliest delivery is now a .txt copy), and
+    the old part must not stand in for that nothing."""
+    source = _delivered(tmp_path, "宕昌县.xlsx")
+    sha = "d" * 64
+    archived = _archived(tmp_path, source, sha, ".xlsx")
+    real = parse_cache._write_atomically
+
+    def killed_before_record(table, path: Path) -> None:
+        if path.name.endswith(".file.parquet"):
+            raise KeyboardInterrupt
+        real(table, path)
+
+    first = ParseJob(sha, archived, "2020-03", "宕昌县.xlsx")
+    monkeypatch.setattr(parse_cache, "_write_atomically", killed_before_record)
+    with pytest.raises(KeyboardInterrupt):
+        parse_all([first], tmp_path / "cache", KEY)
+    assert cached_paths(tmp_path / "cache", first)["values"].exists()
+    monkeypatch.setattr(parse_cache, "_write_atomically", real)
+
+    again = ParseJob(sha, archived, "2020-03", "宕昌县.txt")
+    [outcome] = parse_all([again], tmp_path / "cache", KEY)
+
+    assert outcome.values == 0 and not outcome.accepted
+    assert not cached_paths(tmp_path / "cache", again)["values"].exists()
+    assert read_part(tmp_path / "cache", again, "values").num_rows == 0
