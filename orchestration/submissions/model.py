@@ -200,6 +200,7 @@ _DAMAGE_EXPLAINED = {
     "DTDForbidden": "工作表中含有不允许的DTD the sheet declares a DTD, which is not allowed",
     "ExternalReferenceForbidden": "工作表引用了外部资源 the sheet refers to an external resource",
     "ParseError": "工作表的XML内容不完整或有误 the sheet's XML is incomplete or malformed",
+    "ExpatError": "工作簿的XML内容不完整或有误 the workbook's XML is incomplete or malformed",
     "EOFError": "文件不完整 the file is incomplete",
     "error": "压缩内容已损坏 the compressed content is damaged",
 }

@@ -19,6 +19,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path, PurePath
 from xml.etree.ElementTree import ParseError
+from xml.parsers.expat import ExpatError
 
 from orchestration.submissions import form
 from orchestration.submissions.model import (
@@ -29,7 +30,7 @@ from orchestration.submissions.model import (
     Value,
     explain_damage,
 )
-from orchestration.submissions.values import clean_text, parse_value
+from orchestration.submissions.values import clean_text, parse_value, raw_text
 from orchestration.submissions.workbook import Grid, Refused, cell_ref, load_grids, scan_package
 from orchestration.submissions.xlsx import parse_date, parse_period, split_fields
 
@@ -68,7 +69,10 @@ class PrefectureSummary(HasFindings):
     findings: tuple[Finding, ...] = ()
 
 
-_DAMAGED = (zipfile.BadZipFile, zlib.error, ParseError, KeyError, ValueError, EOFError, OSError)
+_DAMAGED = (
+    zipfile.BadZipFile, zlib.error, ParseError, ExpatError, KeyError, ValueError, EOFError,
+    OSError,
+)
 
 
 def read_prefecture_summary(
@@ -97,6 +101,10 @@ def read_prefecture_summary(
     except _DAMAGED as exc:
         log.add("error", "corrupt_file", zh="文件已损坏或不完整，无法读取",
                 en="the file is damaged or incomplete and cannot be read",
+                found=explain_damage(exc))
+    except Exception as exc:  # noqa: BLE001 - a file must never stop the nightly load
+        log.add("error", "unreadable_file", zh="读取文件时出错，已转人工处理",
+                en="the file could not be read and was passed on for a person to look at",
                 found=explain_damage(exc))
     return PrefectureSummary(log.file_name, declared_period=declared_period,
                              findings=tuple(log.items))
@@ -234,7 +242,8 @@ def _rows(grid: Grid, columns: dict[str, int], rows: range,
 def _county_code(grid: Grid, row: int, col: int, seen: dict[str, str],
                  log: FindingLog) -> str | None:
     raw = grid.value(row, col)
-    text = re.sub(r"\s+", "", clean_text(str(int(raw) if isinstance(raw, float) else raw or "")))
+    # As the clerk sees it: 621223.0 is 621223, but 621223.5 (or inf) is no code at all.
+    text = re.sub(r"\s+", "", clean_text(raw_text(raw)))
     ref = cell_ref(row, col)
     if not _CODE.fullmatch(text):
         log.add("error", "bad_county_code", sheet=grid.name, cell=ref, table="t1",

@@ -14,6 +14,7 @@ import zlib
 from collections.abc import Callable
 from pathlib import Path, PurePath
 from xml.etree.ElementTree import ParseError
+from xml.parsers.expat import ExpatError
 
 from .arrow import FINDINGS_SCHEMA, VALUES_SCHEMA, submission_record, to_arrow
 from .longcsv import BadCsv, read_csv
@@ -31,7 +32,8 @@ __all__ = [
 
 # What a damaged file makes zipfile, zlib, the XML parsers, openpyxl and csv raise.
 _DAMAGED = (
-    zipfile.BadZipFile, zlib.error, ParseError, KeyError, ValueError, EOFError, OSError, csv.Error,
+    zipfile.BadZipFile, zlib.error, ParseError, ExpatError, KeyError, ValueError, EOFError,
+    OSError, csv.Error,
 )
 
 
