@@ -321,6 +321,7 @@ _NOT_PLAIN = (
     ),
 )
 _PREFIXED = re.compile(rb"<[^\s>:]*:")
+_XML_DECLARATION = re.compile(rb"<\?xml\s")
 _DIMENSION = re.compile(rb'<dimension ref="([^"]*)"')
 _MERGE = re.compile(rb'<mergeCell ref="([^"]*)"')
 # Attributes before ``s``, each stepped over whole (a quoted value may hold ">").
@@ -332,9 +333,12 @@ _RARE_LIMIT = 64
 def _is_plain(data: bytes) -> bool:
     if b"\x00" in data or b'"e"' in data:
         return False
-    # (text, index of its rare byte, where to look from: the XML declaration opens a sheet)
-    for text, rare, start in ((b"<!", 1, 0), (b"<?", 1, 6), (b"<f", 1, 0), (b"&#", 0, 0),
-                              (b"'e'", 0, 0)):
+    # Only an XML declaration may open with "<?": a processing instruction first in the
+    # sheet would hide whatever it holds from expat, but not from the patterns.
+    declared = 6 if _XML_DECLARATION.match(data) else 0
+    # (text, index of its rare byte, where to look from)
+    for text, rare, start in ((b"<!", 1, 0), (b"<?", 1, declared), (b"<f", 1, 0),
+                              (b"&#", 0, 0), (b"'e'", 0, 0)):
         if _holds(data, text, rare, start):
             return False
     if _has_prefixed_element(data):
