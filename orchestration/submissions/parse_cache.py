@@ -222,7 +222,9 @@ def _parse_and_write(job: ParseJob, cache: Path, key: bytes) -> ParseOutcome:
     return ParseOutcome(job, False, parsed.accepted, values.num_rows, findings.num_rows)
 
 
-def _read_summary(path: Path, job: ParseJob, key: bytes) -> tuple[ParsedSubmission, str, str | None]:
+def _read_summary(
+    path: Path, job: ParseJob, key: bytes
+) -> tuple[ParsedSubmission, str, str | None]:
     """A prefecture summary in the shape of a submission: its values are keyed by county."""
     summary = read_prefecture_summary(
         path, hash_personal=hasher(key), declared_period=job.drop_month,

@@ -21,10 +21,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from itertools import repeat
-from operator import attrgetter, is_
 from datetime import date
 from decimal import Decimal
+from itertools import repeat
+from operator import attrgetter, is_
 from pathlib import Path
 
 from openpyxl.utils import get_column_letter
@@ -556,8 +556,8 @@ def _clean_keys(tbl: Table, columns: Columns, cells_of: list[list[object]]) -> l
     keys = []
     for cells in cells_of:
         cell = cells[index] if index < len(cells) else None
-        if type(cell) is str and key.kind is Kind.CODE12 and len(cell) == 12 \
-                and cell.isascii() and cell.isdigit():
+        if (type(cell) is str and key.kind is Kind.CODE12 and len(cell) == 12
+                and cell.isascii() and cell.isdigit()):
             keys.append(cell)  # a village code as text, which parses as itself
             continue
         parsed = parse_cached(cell, key.kind, key.scale, False)
