@@ -354,15 +354,10 @@ def _holds(data: bytes, text: bytes, rare: int, start: int) -> bool:
     ``<`` stops at each of a sheet's 10,000 tags, some ten times slower. A sheet rarely
     holds ``!``, ``&``, ``'`` or ``?`` at all.
     """
-    byte = text[rare : rare + 1]
-    at = data.find(byte, start + rare)
-    for _ in range(_RARE_LIMIT):
-        if at == -1:
-            return False
-        if data.startswith(text, at - rare):
-            return True
-        at = data.find(byte, at + 1)
-    return data.find(text, start) != -1
+    found = _rare_positions(data, text[rare : rare + 1], start + rare)
+    if found is None:
+        return data.find(text, start) != -1
+    return any(data.startswith(text, at - rare) for at in found)
 
 
 def _has_prefixed_element(data: bytes) -> bool:
@@ -373,15 +368,26 @@ def _has_prefixed_element(data: bytes) -> bool:
     before it opens a run with no whitespace or ``>`` up to it; a farther ``<`` could only
     open a longer such run, which contains the nearest one.
     """
-    at = data.find(b":")
-    for _ in range(_RARE_LIMIT):
-        if at == -1:
-            return False
-        opening = data.rfind(b"<", 0, at)
-        if opening != -1 and _NAME_RUN.fullmatch(data, opening + 1, at):
-            return True
-        at = data.find(b":", at + 1)
-    return _PREFIXED.search(data) is not None
+    found = _rare_positions(data, b":", 0)
+    if found is None:
+        return _PREFIXED.search(data) is not None
+    return any(
+        (opening := data.rfind(b"<", 0, at)) != -1 and _NAME_RUN.fullmatch(data, opening + 1, at)
+        for at in found
+    )
+
+
+def _rare_positions(data: bytes, byte: bytes, start: int) -> list[int] | None:
+    """Where ``byte`` occurs from ``start``; None past ``_RARE_LIMIT`` occurrences, when
+    the plain search is the quicker one."""
+    found: list[int] = []
+    at = data.find(byte, start)
+    while at != -1:
+        if len(found) == _RARE_LIMIT:
+            return None
+        found.append(at)
+        at = data.find(byte, at + 1)
+    return found
 
 
 _NAME_RUN = re.compile(rb"[^\s>:]*")
