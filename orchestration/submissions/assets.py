@@ -34,6 +34,7 @@ from orchestration.lib.resources import WAREHOUSE_POOL, WarehouseResource
 from orchestration.lib.warehouse import build_connection, scalar, table_exists
 from orchestration.submissions.archive import Receipt, archive_dir, archive_months, read_receipts
 from orchestration.submissions.parse_cache import (
+    PART_SCHEMAS,
     ParseJob,
     cache_dir,
     cached_paths,
@@ -322,8 +323,7 @@ def _replace_part(connection, months, jobs, cache, part: str, table: str) -> int
     files = [(str(path), month) for path, month in parts if part == "file" or path.exists()]
     target = f"{SCHEMA}.{table}"
     if not table_exists(connection, SCHEMA, table):
-        schema = _empty_schema(part)
-        connection.register("empty_part", schema)
+        connection.register("empty_part", PART_SCHEMAS[part].empty_table())
         connection.execute(
             f"create table {target} as select ''::varchar as drop_month, * from empty_part "
             "limit 0"
@@ -348,14 +348,6 @@ def _replace_part(connection, months, jobs, cache, part: str, table: str) -> int
     )
     connection.unregister("part_files")
     return scalar(connection, f"select count(*) from {target} where drop_month in ?", [months])
-
-
-def _empty_schema(part: str):
-    from orchestration.submissions.arrow import FINDINGS_SCHEMA, VALUES_SCHEMA
-    from orchestration.submissions.parse_cache import FILE_SCHEMA
-
-    schema = {"file": FILE_SCHEMA, "values": VALUES_SCHEMA, "findings": FINDINGS_SCHEMA}
-    return schema[part].empty_table()
 
 
 def _receipts_markdown(receipts: list[Receipt]) -> str:

@@ -75,7 +75,8 @@ FILE_SCHEMA = SUBMISSION_SCHEMA.append(pa.field("file_kind", pa.string(), nullab
 )
 
 
-_PART_SCHEMAS = {"file": FILE_SCHEMA, "values": VALUES_SCHEMA, "findings": FINDINGS_SCHEMA}
+# The cached parts of a parsed file, each with its schema.
+PART_SCHEMAS = {"file": FILE_SCHEMA, "values": VALUES_SCHEMA, "findings": FINDINGS_SCHEMA}
 
 
 def parser_version() -> str:
@@ -121,7 +122,7 @@ def cache_dir(warehouse_dir: Path, key: bytes) -> Path:
 
 
 def cached_paths(cache: Path, job: ParseJob) -> dict[str, Path]:
-    return {part: cache / f"{job.stem}.{part}.parquet" for part in ("file", "values", "findings")}
+    return {part: cache / f"{job.stem}.{part}.parquet" for part in PART_SCHEMAS}
 
 
 def read_part(cache: Path, job: ParseJob, part: str) -> pa.Table:
@@ -129,7 +130,7 @@ def read_part(cache: Path, job: ParseJob, part: str) -> pa.Table:
     path = cached_paths(cache, job)[part]
     if path.exists():
         return pq.read_table(path)
-    return _PART_SCHEMAS[part].empty_table()
+    return PART_SCHEMAS[part].empty_table()
 
 
 def parse_all(
