@@ -6,11 +6,16 @@ is being read, which phrases every finding for a county clerk in Chinese and Eng
 
 from __future__ import annotations
 
+import csv
 import re
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Literal, NamedTuple
+from xml.etree.ElementTree import ParseError
+from xml.parsers.expat import ExpatError
 
 from .values import Problem
 
@@ -139,6 +144,16 @@ class FindingLog:
             )
         )
 
+    def unreadable(self, exc: BaseException) -> None:
+        """What a reader says when a file fails in a way no rule foresaw: a file must never
+        stop the nightly load, so the error is a finding for a person to look at."""
+        self.add(
+            "error", "unreadable_file",
+            zh="读取文件时出错，已转人工处理", en="the file could not be read and was passed on "
+            "for a person to look at",
+            found=explain_damage(exc),
+        )
+
     def problem(
         self,
         problem: Problem,
@@ -204,6 +219,13 @@ _DAMAGE_EXPLAINED = {
     "EOFError": "文件不完整 the file is incomplete",
     "error": "压缩内容已损坏 the compressed content is damaged",
 }
+
+
+# What a damaged file makes zipfile, zlib, the XML parsers, openpyxl and csv raise.
+DAMAGED = (
+    zipfile.BadZipFile, zlib.error, ParseError, ExpatError, KeyError, ValueError, EOFError,
+    OSError, csv.Error,
+)
 
 
 def explain_damage(exc: BaseException) -> str:

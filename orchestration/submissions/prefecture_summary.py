@@ -11,18 +11,15 @@ sheet and cell, never an exception. The warehouse compares it with the counties'
 from __future__ import annotations
 
 import re
-import zipfile
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path, PurePath
-from xml.etree.ElementTree import ParseError
-from xml.parsers.expat import ExpatError
 
 from orchestration.submissions import form
 from orchestration.submissions.model import (
+    DAMAGED,
     Finding,
     FindingLog,
     HasFindings,
@@ -69,10 +66,6 @@ class PrefectureSummary(HasFindings):
     findings: tuple[Finding, ...] = ()
 
 
-_DAMAGED = (
-    zipfile.BadZipFile, zlib.error, ParseError, ExpatError, KeyError, ValueError, EOFError,
-    OSError,
-)
 
 
 def read_prefecture_summary(
@@ -98,14 +91,12 @@ def read_prefecture_summary(
     except Refused as refused:
         log.add("error", refused.code, sheet=refused.sheet, zh=refused.zh, en=refused.en,
                 found=refused.found)
-    except _DAMAGED as exc:
+    except DAMAGED as exc:
         log.add("error", "corrupt_file", zh="文件已损坏或不完整，无法读取",
                 en="the file is damaged or incomplete and cannot be read",
                 found=explain_damage(exc))
     except Exception as exc:  # noqa: BLE001 - a file must never stop the nightly load
-        log.add("error", "unreadable_file", zh="读取文件时出错，已转人工处理",
-                en="the file could not be read and was passed on for a person to look at",
-                found=explain_damage(exc))
+        log.unreadable(exc)
     return PrefectureSummary(log.file_name, declared_period=declared_period,
                              findings=tuple(log.items))
 

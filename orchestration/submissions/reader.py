@@ -8,17 +8,12 @@ The filer's name, telephone and the reviewer's name leave this module only as
 
 from __future__ import annotations
 
-import csv
-import zipfile
-import zlib
 from collections.abc import Callable
 from pathlib import Path, PurePath
-from xml.etree.ElementTree import ParseError
-from xml.parsers.expat import ExpatError
 
 from .arrow import FINDINGS_SCHEMA, VALUES_SCHEMA, submission_record, to_arrow
 from .longcsv import BadCsv, read_csv
-from .model import FindingLog, Format, ParsedSubmission, explain_damage
+from .model import DAMAGED, FindingLog, Format, ParsedSubmission, explain_damage
 from .workbook import Refused
 from .xlsx import read_xlsx
 
@@ -30,11 +25,6 @@ __all__ = [
     "to_arrow",
 ]
 
-# What a damaged file makes zipfile, zlib, the XML parsers, openpyxl and csv raise.
-_DAMAGED = (
-    zipfile.BadZipFile, zlib.error, ParseError, ExpatError, KeyError, ValueError, EOFError,
-    OSError, csv.Error,
-)
 
 
 def read_submission(
@@ -65,7 +55,7 @@ def read_submission(
     except (Refused, BadCsv) as refused:
         log.add("error", refused.code, sheet=getattr(refused, "sheet", ""),
                 zh=refused.zh, en=refused.en, found=refused.found)
-    except _DAMAGED as exc:
+    except DAMAGED as exc:
         log.add(
             "error", "corrupt_file",
             zh="文件已损坏或不完整，无法读取，请重新保存后再报送",
@@ -73,12 +63,7 @@ def read_submission(
             found=explain_damage(exc),
         )
     except Exception as exc:  # noqa: BLE001 - a file must never stop the nightly load
-        log.add(
-            "error", "unreadable_file",
-            zh="读取文件时出错，已转人工处理", en="the file could not be read and was passed on "
-            "for a person to look at",
-            found=explain_damage(exc),
-        )
+        log.unreadable(exc)
     return ParsedSubmission(
         log.file_name, fmt, declared_period=declared_period, findings=tuple(log.items)
     )

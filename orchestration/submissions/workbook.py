@@ -582,7 +582,7 @@ def _scan_stream(stream: IO[bytes], name: str, percent_styles: frozenset[str]) -
     try:
         parser.ParseFile(stream)
     except expat.ExpatError as exc:
-        # Reported like any other malformed part (see reader._DAMAGED).
+        # Reported like any other malformed part (see model.DAMAGED).
         raise ParseError(str(exc)) from exc
     end_cell()
     return scan
