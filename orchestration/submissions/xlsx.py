@@ -41,6 +41,7 @@ from .values import (
     column_cache,
     parse_cached,
     parse_remembered,
+    parse_value,
 )
 from .workbook import Grid, cell_ref, display, load_grids, scan_package
 
@@ -556,11 +557,9 @@ def _clean_keys(tbl: Table, columns: Columns, cells_of: list[list[object]]) -> l
     keys = []
     for cells in cells_of:
         cell = cells[index] if index < len(cells) else None
-        if (type(cell) is str and key.kind is Kind.CODE12 and len(cell) == 12
-                and cell.isascii() and cell.isdigit()):
-            keys.append(cell)  # a village code as text, which parses as itself
-            continue
-        parsed = parse_cached(cell, key.kind, key.scale, False)
+        # Not through the column caches: keys (village codes) are one per row, and would
+        # only fill the cache and push out the values that repeat.
+        parsed = parse_value(cell, key.kind, scale=key.scale)
         if parsed.problem is not None or parsed.value is None:
             return None
         keys.append(str(parsed.value))
