@@ -8,6 +8,7 @@ GE a pandas frame. Suites, validation definitions and checkpoints are files unde
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -22,6 +23,13 @@ from orchestration.quality.data_docs import make_offline
 # Analytics are also off in great_expectations.yml; the variable covers contexts built
 # before the file is read.
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+# Runs of a suite whose results stay in GE's store; older ones move to gx/archive/. GE's
+# Data Docs action lists the whole store and loads every result in it for its index, on
+# every checkpoint: with a year of nightly loads (some 4,000 results) that cost about 1 s a
+# checkpoint, 13 s a run, and it grew with every run. Every result is also a row of
+# quality.expectation_results, and its page stays in the Data Docs.
+KEPT_RESULTS = 31
 
 
 @dataclass(frozen=True)
@@ -60,29 +68,64 @@ def data_docs_dir(paths: ProjectPaths) -> Path:
     return paths.warehouse_dir / "data_docs"
 
 
+def results_dir(paths: ProjectPaths) -> Path:
+    """GE's validation results store: <suite>/<run name>/<run time>/<batch>.json."""
+    return paths.warehouse_dir / "gx" / "validations"
+
+
+def results_archive_dir(paths: ProjectPaths) -> Path:
+    """Results moved out of GE's store, in the store's own layout; never deleted."""
+    return paths.warehouse_dir / "gx" / "archive"
+
+
 @lru_cache(maxsize=1)
 def _context() -> Any:
     import great_expectations as gx  # slow import: paid once, and only by the checks
 
     paths = ProjectPaths.from_env()
     # great_expectations.yml reads these: results and Data Docs live with the warehouse.
-    os.environ["DUKAN_GX_RESULTS_DIR"] = str(paths.warehouse_dir / "gx" / "validations")
+    os.environ["DUKAN_GX_RESULTS_DIR"] = str(results_dir(paths))
     os.environ["DUKAN_GX_DOCS_DIR"] = str(data_docs_dir(paths))
     return gx.get_context(mode="file", project_root_dir=str(EXPECTATIONS_DIR))
 
 
 def run_checkpoint(name: str, frame: pd.DataFrame) -> SuiteOutcome:
     """Validate `frame` with the checkpoint `name` and translate GE's result."""
+    paths = ProjectPaths.from_env()
+    archive_old_results(results_dir(paths) / name, results_archive_dir(paths) / name)
     checkpoint = _context().checkpoints.get(name)
     result = checkpoint.run(batch_parameters={"dataframe": frame})
     # The checkpoint's action has just written its Data Docs pages: no remote references.
-    make_offline(data_docs_dir(ProjectPaths.from_env()))
+    make_offline(data_docs_dir(paths))
 
     rules: list[RuleOutcome] = []
     for run_result in result.run_results.values():
         for expectation_result in run_result.results:
             rules.append(_outcome(expectation_result))
     return SuiteOutcome(suite=name, rules=rules)
+
+
+def archive_old_results(suite_results: Path, suite_archive: Path,
+                        keep: int = KEPT_RESULTS - 1) -> int:
+    """Move all but the newest `keep` runs of one suite's results to its archive folder.
+
+    Called before a checkpoint adds its own, so the store then holds KEPT_RESULTS runs.
+    Run folders are named by their UTC time (20201205T060002.647924Z), so names sort in
+    time order. Returns how many runs moved.
+    """
+    if not suite_results.is_dir():
+        return 0
+    moved = 0
+    for run_name in sorted(path for path in suite_results.iterdir() if path.is_dir()):
+        runs = sorted(path for path in run_name.iterdir() if path.is_dir())
+        for run in runs[: max(0, len(runs) - keep)]:
+            target = suite_archive / run_name.name / run.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.exists():  # moved before by a process killed mid-way: keep both
+                target = target.with_name(f"{run.name}.{os.getpid()}")
+            shutil.move(run, target)
+            moved += 1
+    return moved
 
 
 def _outcome(expectation_result: Any) -> RuleOutcome:
