@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
+from contextlib import suppress
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -78,6 +80,29 @@ def results_archive_dir(paths: ProjectPaths) -> Path:
     return paths.warehouse_dir / "gx" / "archive"
 
 
+# Held while the context is built, so a warm-up thread and a check do not build two.
+_context_lock = threading.Lock()
+
+
+def start_warm_up() -> threading.Thread:
+    """Build GE's data context in a background thread of this process.
+
+    Importing GE and reading its project take 2 to 3 s, which the first check of a run
+    paid. The dbt step calls this before dbt starts: dbt runs in its own process for
+    several seconds while this one mostly waits, so the context is ready when the checks
+    begin. A failure here is left for the first check to meet and report.
+    """
+    thread = threading.Thread(target=_warm_up, name="gx-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def _warm_up() -> None:
+    # A context that failed is not cached: the first check builds it again and says why.
+    with suppress(Exception), _context_lock:
+        _context()
+
+
 @lru_cache(maxsize=1)
 def _context() -> Any:
     import great_expectations as gx  # slow import: paid once, and only by the checks
@@ -93,7 +118,9 @@ def run_checkpoint(name: str, frame: pd.DataFrame) -> SuiteOutcome:
     """Validate `frame` with the checkpoint `name` and translate GE's result."""
     paths = ProjectPaths.from_env()
     archive_old_results(results_dir(paths) / name, results_archive_dir(paths) / name)
-    checkpoint = _context().checkpoints.get(name)
+    with _context_lock:
+        context = _context()
+    checkpoint = context.checkpoints.get(name)
     result = checkpoint.run(batch_parameters={"dataframe": frame})
     # The checkpoint's action has just written its Data Docs pages: no remote references.
     make_offline(data_docs_dir(paths))

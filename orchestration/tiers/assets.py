@@ -23,6 +23,7 @@ from orchestration.lib.paths import DBT_PROJECT_DIR
 from orchestration.lib.periods import shift_month
 from orchestration.lib.resources import WAREHOUSE_POOL, WarehouseResource
 from orchestration.lib.warehouse import table_exists
+from orchestration.quality.gx_runner import start_warm_up
 from orchestration.submissions.assets import MONTHS
 from orchestration.submissions.automation import RANGE_END, RANGE_START
 
@@ -104,6 +105,8 @@ def dbt_models(
     # The project's own target folder, not a fresh one per run, so dbt can reuse the parse
     # made at set-up (partial parsing) instead of parsing every file again.
     target = DBT_PROJECT_DIR / "target"
+    # The checks after dbt need Great Expectations; build its context while dbt runs.
+    start_warm_up()
     yield from dbt.cli(
         _build_args(context, build_db), context=context, target_path=target
     ).stream()
