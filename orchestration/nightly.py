@@ -93,6 +93,7 @@ def _run_job(paths: ProjectPaths, decision: fingerprint.Decision, log_path: Path
     with open(log_path, "a") as log, redirect_stdout(log), redirect_stderr(log):
         with DagsterInstance.get() as instance:
             released = release_dead_runs(instance)
+            repaired = repair_pool(instance)
             result = job.execute_in_process(
                 instance=instance, raise_on_error=False, tags=month_range_tags(start, end)
             )
@@ -105,6 +106,8 @@ def _run_job(paths: ProjectPaths, decision: fingerprint.Decision, log_path: Path
         fingerprint.forget(paths)
     for run_id in released:
         print(f"run {run_id} had died mid-load: marked failed, its pool slot freed")
+    if repaired:
+        print(repaired)
     print(render(result, paths))
     return 0 if result.success else 1
 
@@ -146,6 +149,34 @@ def release_dead_runs(instance: DagsterInstance) -> list[str]:
         instance.report_run_failed(run, "the process running this load died before it ended")
         instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
     return [run.run_id for run in dead]
+
+
+def repair_pool(instance: DagsterInstance) -> str | None:
+    """Give the warehouse's pool back the slots a wipe of Dagster's event log took.
+
+    ``dagster run wipe`` deletes a pool's slots but keeps its limit, so Dagster believes
+    the slots exist and every later load waits for one for ever, at full CPU. Called under
+    the load lock after dead runs are released, when no load can hold a slot. Says what it
+    did, or returns None when the pool was whole (or not made yet: Dagster makes it on
+    first use).
+    """
+    from orchestration.lib.resources import WAREHOUSE_POOL
+
+    storage = instance.event_log_storage
+    if WAREHOUSE_POOL not in storage.get_concurrency_keys():
+        return None
+    info = storage.get_concurrency_info(WAREHOUSE_POOL)
+    if info.limit is None or info.slot_count >= info.limit:
+        return None
+    if info.using_default_limit:
+        storage.delete_concurrency_limit(WAREHOUSE_POOL)
+        storage.initialize_concurrency_limit_to_default(WAREHOUSE_POOL)
+    else:
+        storage.set_concurrency_slots(WAREHOUSE_POOL, info.limit)
+    return (
+        f"pool {WAREHOUSE_POOL} had {info.slot_count} of its {info.limit} slot(s), as after a "
+        "wipe of Dagster's event log: its slots are restored"
+    )
 
 
 def _log_path(paths: ProjectPaths) -> Path:

@@ -25,6 +25,8 @@ from orchestration.lib.dagster_storage import (
     OPEN_RUN_DATABASES,
     KeptConnectionSqliteEventLogStorage,
 )
+from orchestration.lib.resources import WAREHOUSE_POOL
+from orchestration.nightly import repair_pool
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -38,6 +40,15 @@ def tally() -> int:
 def tally_positive() -> AssetCheckResult:
     return AssetCheckResult(passed=True)
 
+
+@asset(pool=WAREHOUSE_POOL)
+def pooled_tally() -> int:
+    return 4
+
+
+POOLED_JOB = Definitions(
+    assets=[pooled_tally], jobs=[define_asset_job("pooled_job")]
+).resolve_job_def("pooled_job")
 
 JOB = Definitions(
     assets=[tally], asset_checks=[tally_positive], jobs=[define_asset_job("tally_job")]
@@ -146,3 +157,22 @@ def _open_databases(folder: Path) -> list[str]:
         if target.parent == folder and target.suffix == ".db":
             names.append(target.name)
     return sorted(names)
+
+
+def test_a_wiped_event_log_gets_the_warehouse_pool_its_slots_back(home: Path) -> None:
+    """A wipe deletes the pool's slots and keeps its limit; a load would then wait for a
+    slot for ever. The nightly command restores them before it runs."""
+    with DagsterInstance.get() as instance:
+        assert repair_pool(instance) is None  # a new instance: Dagster makes the pool itself
+        assert POOLED_JOB.execute_in_process(instance=instance).success
+        assert repair_pool(instance) is None  # whole
+        instance.wipe()
+        storage = instance.event_log_storage
+        assert storage.get_concurrency_info(WAREHOUSE_POOL).slot_count == 0
+
+        said = repair_pool(instance)
+
+        assert said and "0 of its 1 slot" in said
+        info = storage.get_concurrency_info(WAREHOUSE_POOL)
+        assert (info.slot_count, info.limit, info.using_default_limit) == (1, 1, True)
+        assert POOLED_JOB.execute_in_process(instance=instance).success
