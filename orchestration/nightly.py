@@ -106,8 +106,8 @@ def _run_job(paths: ProjectPaths, decision: fingerprint.Decision, log_path: Path
         fingerprint.forget(paths)
     for run_id in released:
         print(f"run {run_id} had died mid-load: marked failed, its pool slot freed")
-    if repaired:
-        print(repaired)
+    for line in repaired:
+        print(line)
     print(render(result, paths))
     return 0 if result.success else 1
 
@@ -151,32 +151,42 @@ def release_dead_runs(instance: DagsterInstance) -> list[str]:
     return [run.run_id for run in dead]
 
 
-def repair_pool(instance: DagsterInstance) -> str | None:
-    """Give the warehouse's pool back the slots a wipe of Dagster's event log took.
+def repair_pool(instance: DagsterInstance) -> list[str]:
+    """Put the warehouse's pool right, so that the load cannot wait for a slot for ever.
 
-    ``dagster run wipe`` deletes a pool's slots but keeps its limit, so Dagster believes
-    the slots exist and every later load waits for one for ever, at full CPU. Called under
-    the load lock after dead runs are released, when no load can hold a slot. Says what it
-    did, or returns None when the pool was whole (or not made yet: Dagster makes it on
-    first use).
+    Called under the load lock after dead runs are released, when no load of this command
+    can hold a slot. Two faults are mended, a line said for each:
+
+    - a slot still held by a run that has ended: its release was lost (a power cut may
+      roll back the last commits of Dagster's event log, see
+      ``orchestration.lib.dagster_storage``); a run still going keeps its slot;
+    - fewer slots than the limit: ``dagster run wipe`` deletes a pool's slots but keeps its
+      limit, so Dagster believes the slots exist and waits, at full CPU.
+
+    A pool not made yet is left to Dagster, which makes it on first use.
     """
     from orchestration.lib.resources import WAREHOUSE_POOL
 
     storage = instance.event_log_storage
     if WAREHOUSE_POOL not in storage.get_concurrency_keys():
-        return None
+        return []
+    said = []
     info = storage.get_concurrency_info(WAREHOUSE_POOL)
-    if info.limit is None or info.slot_count >= info.limit:
-        return None
-    if info.using_default_limit:
-        storage.delete_concurrency_limit(WAREHOUSE_POOL)
-        storage.initialize_concurrency_limit_to_default(WAREHOUSE_POOL)
-    else:
-        storage.set_concurrency_slots(WAREHOUSE_POOL, info.limit)
-    return (
-        f"pool {WAREHOUSE_POOL} had {info.slot_count} of its {info.limit} slot(s), as after a "
-        "wipe of Dagster's event log: its slots are restored"
-    )
+    for run_id in sorted(info.active_run_ids):
+        run = instance.get_run_by_id(run_id)
+        if run is None or run.is_finished:
+            storage.free_concurrency_slots_for_run(run_id)
+            said.append(f"pool {WAREHOUSE_POOL}: run {run_id} had ended and still held a "
+                        "slot: freed")
+    if info.limit is not None and info.slot_count < info.limit:
+        if info.using_default_limit:
+            storage.delete_concurrency_limit(WAREHOUSE_POOL)
+            storage.initialize_concurrency_limit_to_default(WAREHOUSE_POOL)
+        else:
+            storage.set_concurrency_slots(WAREHOUSE_POOL, info.limit)
+        said.append(f"pool {WAREHOUSE_POOL} had {info.slot_count} of its {info.limit} slot(s), "
+                    "as after a wipe of Dagster's event log: its slots are restored")
+    return said
 
 
 def _log_path(paths: ProjectPaths) -> Path:

@@ -14,12 +14,18 @@ from pathlib import Path
 import pytest
 from dagster import (
     AssetCheckResult,
+    AssetKey,
+    DagsterEvent,
+    DagsterEventType,
     DagsterInstance,
+    DagsterRunStatus,
     Definitions,
     asset,
     asset_check,
     define_asset_job,
 )
+
+from dagster._core.storage.event_log import SqliteEventLogStorage
 
 from orchestration.lib.dagster_storage import (
     OPEN_RUN_DATABASES,
@@ -71,14 +77,28 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
-def test_the_project_config_selects_the_kept_connection_storage(home: Path) -> None:
+def test_runs_recorded_before_keep_their_events_and_history(home: Path) -> None:
+    """The class reads and writes the stock event log's folder: a run recorded with Dagster's
+    own storage keeps its events, materializations and checks once the project's is used."""
+    project_config = (home / "dagster.yaml").read_text()
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    with DagsterInstance.get() as stock:
+        assert type(stock.event_log_storage) is SqliteEventLogStorage
+        before = JOB.execute_in_process(instance=stock)
+        events = len(stock.all_logs(before.run_id))
+
+    (home / "dagster.yaml").write_text(project_config)
     with DagsterInstance.get() as instance:
         assert isinstance(instance.event_log_storage, KeptConnectionSqliteEventLogStorage)
-        result = JOB.execute_in_process(instance=instance)
-        assert result.success
-    # The stock folder: run history from before this storage stays readable.
-    assert (home / "storage" / f"{result.run_id}.db").exists()
-    assert (home / "storage" / "index.db").exists()
+        assert len(instance.all_logs(before.run_id)) == events > 10
+        materialization = instance.get_latest_materialization_event(AssetKey("tally"))
+        assert materialization is not None and materialization.run_id == before.run_id
+        check = before.get_asset_check_evaluations()[0].asset_check_key
+        [execution] = instance.event_log_storage.get_asset_check_execution_history(check, 5)
+        assert execution.run_id == before.run_id
+        after = JOB.execute_in_process(instance=instance)
+    assert (home / "history" / "runs" / f"{after.run_id}.db").exists()
+    assert not (home / "storage" / "index.db").exists()
 
 
 def test_another_process_sees_every_event_while_the_writer_keeps_its_connection(
@@ -129,7 +149,7 @@ def test_run_databases_beyond_the_recent_few_are_closed(home: Path) -> None:
     with DagsterInstance.get() as instance:
         for _ in range(OPEN_RUN_DATABASES + 3):
             assert JOB.execute_in_process(instance=instance).success
-        open_files = set(_open_databases(home / "storage"))
+        open_files = set(_open_databases(home / "history" / "runs"))
         runs = open_files - {"index.db"}
         assert "index.db" in open_files
         assert len(runs) == OPEN_RUN_DATABASES, open_files
@@ -141,7 +161,7 @@ def test_deleting_a_run_and_wiping_leave_a_working_storage(home: Path) -> None:
         instance.delete_run(first.run_id)
         assert instance.all_logs(first.run_id) == []
         instance.wipe()
-        assert not (home / "storage" / f"{first.run_id}.db").exists()
+        assert not (home / "history" / "runs" / f"{first.run_id}.db").exists()
         again = JOB.execute_in_process(instance=instance)
         assert again.success and len(instance.all_logs(again.run_id)) > 10
 
@@ -163,16 +183,42 @@ def test_a_wiped_event_log_gets_the_warehouse_pool_its_slots_back(home: Path) ->
     """A wipe deletes the pool's slots and keeps its limit; a load would then wait for a
     slot for ever. The nightly command restores them before it runs."""
     with DagsterInstance.get() as instance:
-        assert repair_pool(instance) is None  # a new instance: Dagster makes the pool itself
+        assert repair_pool(instance) == []  # a new instance: Dagster makes the pool itself
         assert POOLED_JOB.execute_in_process(instance=instance).success
-        assert repair_pool(instance) is None  # whole
+        assert repair_pool(instance) == []  # whole
         instance.wipe()
         storage = instance.event_log_storage
         assert storage.get_concurrency_info(WAREHOUSE_POOL).slot_count == 0
 
-        said = repair_pool(instance)
+        [said] = repair_pool(instance)
 
-        assert said and "0 of its 1 slot" in said
+        assert "0 of its 1 slot" in said
         info = storage.get_concurrency_info(WAREHOUSE_POOL)
         assert (info.slot_count, info.limit, info.using_default_limit) == (1, 1, True)
         assert POOLED_JOB.execute_in_process(instance=instance).success
+
+
+def test_a_slot_kept_by_an_ended_run_is_freed_and_a_running_one_kept(home: Path) -> None:
+    """A release lost to a power cut leaves an ended run holding the pool's one slot."""
+    with DagsterInstance.get() as instance:
+        ended = POOLED_JOB.execute_in_process(instance=instance)
+        storage = instance.event_log_storage
+        claim = storage.claim_concurrency_slot(WAREHOUSE_POOL, ended.run_id, "pooled_tally")
+        assert claim.is_claimed
+        running = instance.create_run_for_job(POOLED_JOB)  # a load still going
+        instance.handle_run_event(
+            running.run_id,
+            DagsterEvent(DagsterEventType.RUN_START.value, POOLED_JOB.name),
+        )
+        assert instance.get_run_by_id(running.run_id).status == DagsterRunStatus.STARTED
+
+        [said] = repair_pool(instance)
+
+        assert ended.run_id in said
+        assert storage.get_concurrency_info(WAREHOUSE_POOL).active_run_ids == set()
+        # A run still going is not robbed of its slot.
+        assert storage.claim_concurrency_slot(
+            WAREHOUSE_POOL, running.run_id, "pooled_tally"
+        ).is_claimed
+        assert repair_pool(instance) == []
+        assert storage.get_concurrency_info(WAREHOUSE_POOL).active_run_ids == {running.run_id}

@@ -15,6 +15,11 @@ What changes, and why it is safe here:
 - Commits use ``synchronous=NORMAL``, SQLite's recommended setting with WAL: a power cut
   may lose the last events committed, never the file's consistency. The warehouse itself
   does not depend on these events: what was published is recorded beside the warehouse.
+  The pool's slots live here too; a release lost this way is put right by
+  ``orchestration.nightly.repair_pool`` before the next load.
+- The events sit in ``<file>-wal`` until SQLite checkpoints them (when the last
+  connection closes, or every 1,000 pages): a backup of ``history/runs/`` copies the
+  ``-wal`` files too, or is made with Dagster stopped.
 - The UI follows a running run by watching the run's ``<run id>.db`` for changes. With the
   connection open, new events stay in the ``-wal`` file until a checkpoint, so after each
   event stored the run's file is touched, as the stock storage's checkpoint did.
@@ -35,6 +40,7 @@ from typing import Any
 
 from dagster import Field, StringSource
 from dagster._core.event_api import EventLogEntry
+from dagster._core.instance.ref import _event_logs_directory
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
     INDEX_SHARD_NAME,
     SqliteEventLogStorage,
@@ -132,11 +138,15 @@ class KeptConnectionSqliteEventLogStorage(SqliteEventLogStorage):
 
 
 def default_base_dir() -> str:
-    """Where Dagster keeps event logs by default: ``$DAGSTER_HOME/storage``."""
+    """The stock event log's folder, ``$DAGSTER_HOME/history/runs``: the runs recorded
+    before this class was chosen keep their events."""
     home = os.environ.get("DAGSTER_HOME")
     if not home:
-        raise RuntimeError("DAGSTER_HOME is not set: the event log has no folder")
-    return os.path.join(home, "storage")
+        raise RuntimeError(
+            "DAGSTER_HOME is not set, so the event log has no folder: set it to the folder "
+            "of dagster.yaml, or give event_log_storage a base_dir there"
+        )
+    return _event_logs_directory(home)
 
 
 def _kept_engine(conn_string: str) -> Engine:
