@@ -22,6 +22,7 @@ from dagster import (
     AssetKey,
     AssetSpec,
     BackfillPolicy,
+    Failure,
     MaterializeResult,
     MetadataValue,
     MonthlyPartitionsDefinition,
@@ -51,6 +52,14 @@ BUILD_KEY = AssetKey("warehouse_build")
 
 
 def _months(context: AssetExecutionContext) -> list[str]:
+    if not (context.has_partition_key or context.has_partition_key_range):
+        # Dagster's own words for this ("Cannot access partition_key for a non-partitioned
+        # run") do not tell the operator what to do.
+        raise Failure(
+            description="the nightly load covers a range of reporting months, and this run "
+            "was launched without one: in the UI, choose the months (partitions) to "
+            "materialize, or run `dukan nightly`, which chooses them"
+        )
     return list(context.partition_keys)
 
 

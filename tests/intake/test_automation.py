@@ -78,3 +78,21 @@ def test_months_are_partitions_from_january_2020_in_beijing_time() -> None:
 
     assert keys[:2] == ["2020-01", "2020-02"]
     assert MONTHS.timezone == "Asia/Shanghai"
+
+
+def test_a_run_launched_without_months_says_how_to_launch_it(tmp_path: Path) -> None:
+    """A run of the monthly assets without a partition range (the UI's launchpad left
+    empty, a bare API call) fails at once, telling the operator what to do."""
+    from dagster import Failure, build_asset_context
+
+    from orchestration.lib.resources import WarehouseResource
+    from orchestration.submissions.assets import submission_archive
+
+    (tmp_path / "raw" / "submissions" / "2020-05").mkdir(parents=True)
+    (tmp_path / "raw" / "submissions" / "2020-05" / "a.xlsx").write_bytes(b"x")
+    warehouse = WarehouseResource(raw_dir=str(tmp_path / "raw"),
+                                  warehouse_dir=str(tmp_path / "warehouse"))
+    with pytest.raises(Failure, match="choose the months") as failure:
+        submission_archive(build_asset_context(), warehouse)
+    assert "dukan nightly" in str(failure.value.description)
+    assert not (tmp_path / "raw" / "archive").exists()  # nothing was archived
