@@ -92,6 +92,9 @@ def start_warm_up() -> threading.Thread:
     several seconds while this one mostly waits, so the context is ready when the checks
     begin. A failure here is left for the first check to meet and report.
     """
+    # Set here, not in the thread: the dbt step copies this process's environment for
+    # dbt's, and adding a variable while another thread copies it is a race.
+    _set_gx_environment()
     thread = threading.Thread(target=_warm_up, name="gx-warm-up", daemon=True)
     thread.start()
     return thread
@@ -107,11 +110,15 @@ def _warm_up() -> None:
 def _context() -> Any:
     import great_expectations as gx  # slow import: paid once, and only by the checks
 
+    _set_gx_environment()
+    return gx.get_context(mode="file", project_root_dir=str(EXPECTATIONS_DIR))
+
+
+def _set_gx_environment() -> None:
+    """great_expectations.yml reads these: results and Data Docs live with the warehouse."""
     paths = ProjectPaths.from_env()
-    # great_expectations.yml reads these: results and Data Docs live with the warehouse.
     os.environ["DUKAN_GX_RESULTS_DIR"] = str(results_dir(paths))
     os.environ["DUKAN_GX_DOCS_DIR"] = str(data_docs_dir(paths))
-    return gx.get_context(mode="file", project_root_dir=str(EXPECTATIONS_DIR))
 
 
 def run_checkpoint(name: str, frame: pd.DataFrame) -> SuiteOutcome:

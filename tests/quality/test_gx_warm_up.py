@@ -3,6 +3,7 @@ a warm-up that fails leaves the first check to build it and report why."""
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
@@ -47,3 +48,19 @@ def test_a_failed_warm_up_is_silent_and_the_check_reports_the_error(
     assert escaped == []
     with pytest.raises(RuntimeError, match="no such store"):
         gx_runner.run_checkpoint("submission_file_rules", frame("flow_balance", [("x", 0, 0)]))
+
+
+def test_the_environment_is_set_before_the_thread_starts(
+    scratch_warehouse: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """dbt's environment is copied from this process's as the warm-up starts: the variables
+    GE reads must not be added by the thread meanwhile."""
+    monkeypatch.delenv("DUKAN_GX_RESULTS_DIR", raising=False)
+    monkeypatch.delenv("DUKAN_GX_DOCS_DIR", raising=False)
+    started = threading.Event()
+    monkeypatch.setattr(gx_runner, "_warm_up", started.wait)  # the thread does nothing yet
+    thread = gx_runner.start_warm_up()
+    assert os.environ["DUKAN_GX_RESULTS_DIR"] == str(scratch_warehouse / "gx" / "validations")
+    assert os.environ["DUKAN_GX_DOCS_DIR"] == str(scratch_warehouse / "data_docs")
+    started.set()
+    thread.join(timeout=10)
