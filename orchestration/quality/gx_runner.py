@@ -155,7 +155,7 @@ def archive_old_results(suite_results: Path, suite_archive: Path,
         for run in runs[: max(0, len(runs) - keep)]:
             target = suite_archive / run_name.name / run.name
             target.parent.mkdir(parents=True, exist_ok=True)
-            if target.exists():  # a run of that name archived before (put back by hand?)
+            if target.exists():  # archived before under that name (put back by hand): keep both
                 target = target.with_name(f"{run.name}.{os.getpid()}")
             shutil.move(run, target)
             moved += 1
