@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
-from contextlib import suppress
+import traceback
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -100,10 +100,19 @@ def start_warm_up() -> threading.Thread:
     return thread
 
 
+# What the last warm-up raised, as a traceback, for whoever looks into a slow first check.
+warm_up_failure: str | None = None
+
+
 def _warm_up() -> None:
     # A context that failed is not cached: the first check builds it again and says why.
-    with suppress(Exception), _context_lock:
-        _context()
+    global warm_up_failure
+    try:
+        with _context_lock:
+            _context()
+        warm_up_failure = None
+    except Exception:  # noqa: BLE001 - kept for diagnosis; the check reports it itself
+        warm_up_failure = traceback.format_exc()
 
 
 @lru_cache(maxsize=1)

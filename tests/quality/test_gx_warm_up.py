@@ -23,7 +23,10 @@ def scratch_warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_the_checks_use_the_context_built_in_the_background(scratch_warehouse: Path) -> None:
-    gx_runner.start_warm_up().join(timeout=120)
+    thread = gx_runner.start_warm_up()
+    thread.join(timeout=300)
+    assert not thread.is_alive(), "the warm-up had not ended after 300 s"
+    assert gx_runner.warm_up_failure is None, gx_runner.warm_up_failure
     assert gx_runner._context.cache_info().currsize == 1
     warmed = gx_runner._context()
     outcome = gx_runner.run_checkpoint("submission_file_rules",
@@ -46,6 +49,7 @@ def test_a_failed_warm_up_is_silent_and_the_check_reports_the_error(
     monkeypatch.setattr(gx_runner, "_context", broken)
     gx_runner.start_warm_up().join(timeout=60)
     assert escaped == []
+    assert "no such store" in (gx_runner.warm_up_failure or "")
     with pytest.raises(RuntimeError, match="no such store"):
         gx_runner.run_checkpoint("submission_file_rules", frame("flow_balance", [("x", 0, 0)]))
 
