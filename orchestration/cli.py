@@ -96,7 +96,7 @@ def _prepare(_: argparse.Namespace) -> int:
 
     paths = ProjectPaths.from_env()
     dagster_home(paths)
-    return parse_project(paths)
+    return parse_project()
 
 
 def _nightly(args: argparse.Namespace) -> int:

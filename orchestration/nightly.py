@@ -50,7 +50,7 @@ def _run_job(paths: ProjectPaths, decision: fingerprint.Decision, log_path: Path
 
     if manifest_is_stale():
         print("the dbt project changed since it was last parsed: parsing it", flush=True)
-        if parse_project(paths) != 0:
+        if parse_project() != 0:
             print("dbt parse failed: see the message above; nothing was loaded")
             return 1
 

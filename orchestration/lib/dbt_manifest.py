@@ -8,12 +8,11 @@ of the project is newer than the manifest. Parsing takes a few seconds and happe
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
-from orchestration.lib.paths import DBT_PROJECT_DIR, ProjectPaths
+from orchestration.lib.paths import DBT_PROJECT_DIR
 
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
 _SOURCES = ("dbt_project.yml", "profiles.yml", "models", "macros", "tests")
@@ -34,9 +33,9 @@ def _project_files() -> list[Path]:
     return files
 
 
-def parse_project(paths: ProjectPaths) -> int:
-    """`dbt parse`, against a placeholder build path (each run builds its own file)."""
+def parse_project() -> int:
+    """`dbt parse` (it opens no database). Its saved parse is what each run's dbt starts
+    from: runs pass dbt the same profile and no `--vars`, so they parse only what changed."""
     dbt = Path(sys.executable).with_name("dbt")
-    env = {**os.environ, "DUKAN_BUILD_DB": str(paths.build_db("prepare"))}
     command = [str(dbt), "parse", "--quiet"]
-    return subprocess.run(command, cwd=DBT_PROJECT_DIR, env=env, check=False).returncode
+    return subprocess.run(command, cwd=DBT_PROJECT_DIR, check=False).returncode

@@ -6,8 +6,8 @@ departments, prefectures, counties), so the lineage graph in the UI reads like t
 
 
 import importlib.metadata
-import json
 import os
+import re
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cached_property
@@ -47,9 +47,9 @@ class TierTranslator(DagsterDbtTranslator):
         return _GROUPS.get(folders[0], "dbt") if folders else "dbt"
 
 
-def dbt_executable() -> str:
-    """The dbt beside this interpreter, so an unactivated virtualenv still finds it."""
-    return str(Path(sys.executable).with_name("dbt"))
+# dbt is run as `python -m orchestration.tiers.dbt_cli`, which starts dbt's own command line
+# in the run's build folder; the profile's relative path then names the run's build copy.
+DBT_IN_BUILD_FOLDER = ["-m", "orchestration.tiers.dbt_cli"]
 
 
 class ProjectDbtCliResource(DbtCliResource):
@@ -72,7 +72,12 @@ class ProjectDbtCliResource(DbtCliResource):
 
 
 def dbt_resource() -> DbtCliResource:
-    return ProjectDbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable())
+    # This interpreter, so an unactivated virtualenv still finds dbt; the module's flags
+    # come first on the command line, where dagster-dbt puts global flags.
+    return ProjectDbtCliResource(
+        project_dir=DBT_PROJECT, dbt_executable=sys.executable,
+        global_config_flags=DBT_IN_BUILD_FOLDER,
+    )
 
 
 def _manifest_path() -> Path:
@@ -97,36 +102,43 @@ def dbt_models(
     build_db = warehouse.paths.build_db(context.run_id)
     if not build_db.exists():
         raise FileNotFoundError(f"no build in progress: {build_db} (run the nightly job)")
-    # dbt runs as a subprocess and reads its database path from this variable (profiles.yml).
-    # The path is this run's own: a dbt left over from a killed run writes its own folder.
-    # (dbt hashes the profile, so a new path per run costs it a full parse, about 2 s.)
+    # dbt runs as a subprocess, in this run's build folder (orchestration.tiers.dbt_cli):
+    # a dbt left over from a killed run writes its own folder, never this one.
     os.environ["DUKAN_BUILD_DB"] = str(build_db)
+    months = _build_months(context, build_db)
+    os.environ["DUKAN_BUILD_MONTHS"] = ",".join(months)
     context.log.info(f"dbt build against {build_db}")
     # The project's own target folder, not a fresh one per run, so dbt can reuse the parse
     # made at set-up (partial parsing) instead of parsing every file again.
     target = DBT_PROJECT_DIR / "target"
     # The checks after dbt need Great Expectations; build its context while dbt runs.
     start_warm_up()
-    yield from dbt.cli(
-        _build_args(context, build_db), context=context, target_path=target
-    ).stream()
+    yield from dbt.cli(["build"], context=context, target_path=target).stream()
 
 
-def _build_args(context: AssetExecutionContext, build_db: Path) -> list[str]:
-    """`dbt build`, told which reporting months the run's files touch.
+def _build_months(context: AssetExecutionContext, build_db: Path) -> list[str]:
+    """The reporting months the run's files touch; none means every month.
 
-    Incremental tier marts replace only those months; the rest of the warehouse keeps the
-    rows earlier runs built. A file's period comes from its content, not its folder (a
-    March report sent in the February folder is March's), and a month's balance reads the
-    month before, so the months are the drop folders', the periods of the files in them,
-    and the month after each. quality.tier_reconciliation checks every month afterwards.
+    Incremental tier marts replace only those months (the macro months_filter reads them
+    from DUKAN_BUILD_MONTHS); the rest of the warehouse keeps the rows earlier runs built.
+    A file's period comes from its content, not its folder (a March report sent in the
+    February folder is March's), and a month's balance reads the month before, so the
+    months are the drop folders', the periods of the files in them, and the month after
+    each. quality.tier_reconciliation checks every month afterwards.
     """
     months = run_months(context.run.tags)
     if not months:
-        return ["build"]
+        context.log.info("tier marts rebuild every month")
+        return []
     months = touched_months(build_db, months)
+    malformed = [month for month in months if not _MONTH.fullmatch(month)]
+    if malformed:  # they are written into SQL as literals
+        raise ValueError(f"not reporting months (YYYY-MM): {malformed}")
     context.log.info(f"tier marts rebuild months {', '.join(months)}")
-    return ["build", "--vars", json.dumps({"months": months})]
+    return months
+
+
+_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 
 def touched_months(build_db: Path, drop_months: list[str]) -> list[str]:

@@ -1,0 +1,86 @@
+"""dbt run the way the nightly load runs it: in the run's build folder, told the months by
+DUKAN_BUILD_MONTHS, and parsing the project only once whatever the run's path and months."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from orchestration.lib.paths import DBT_PROJECT_DIR
+from orchestration.tiers.assets import DBT_IN_BUILD_FOLDER
+from tests.conftest import Scratch
+
+BALANCE_SQL = Path("compiled/dukan/models/marts/counties/county_monthly_balance.sql")
+
+
+def _dbt(build_db: Path, target: Path, *args: str, months: str | None = None,
+         ) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DUKAN_BUILD_DB": str(build_db), "DBT_SEND_ANONYMOUS_USAGE_STATS": "0"}
+    env.pop("DUKAN_BUILD_MONTHS", None)
+    if months is not None:
+        env["DUKAN_BUILD_MONTHS"] = months
+    command = [sys.executable, *DBT_IN_BUILD_FOLDER, *args, "--target-path", str(target),
+               "--log-path", str(target)]
+    return subprocess.run(command, cwd=DBT_PROJECT_DIR, env=env, capture_output=True,
+                          text=True, timeout=300, check=False)
+
+
+@pytest.fixture(scope="module")
+def build_copy(loaded_warehouse: tuple[Scratch, str], tmp_path_factory) -> Path:
+    """A run's build folder holding a copy of a loaded warehouse."""
+    scratch, _ = loaded_warehouse
+    build_db = tmp_path_factory.mktemp("build") / "run-1" / "dukan.duckdb"
+    build_db.parent.mkdir()
+    shutil.copyfile(scratch.published, build_db)
+    return build_db
+
+
+def test_dbt_builds_the_runs_file_and_narrows_the_marts_to_its_months(
+    build_copy: Path, tmp_path: Path
+) -> None:
+    strays = {path for path in DBT_PROJECT_DIR.glob("*.duckdb*")}
+    narrowed = _dbt(build_copy, tmp_path / "narrowed", "compile", "--select",
+                    "county_monthly_balance", months="2020-05,2020-06")
+    assert narrowed.returncode == 0, narrowed.stdout + narrowed.stderr
+    # The mart exists in the run's file, so dbt compiled it as an incremental update of
+    # those months; a dbt that opened any other file would have found no mart to update.
+    sql = (tmp_path / "narrowed" / BALANCE_SQL).read_text()
+    assert "period in ('2020-05', '2020-06')" in sql
+
+    every = _dbt(build_copy, tmp_path / "every", "compile", "--select",
+                 "county_monthly_balance")
+    assert every.returncode == 0, every.stdout + every.stderr
+    assert "period in (" not in (tmp_path / "every" / BALANCE_SQL).read_text()
+    assert set(DBT_PROJECT_DIR.glob("*.duckdb*")) == strays  # nothing opened beside the project
+
+
+def test_a_new_run_folder_and_new_months_keep_dbts_parse(tmp_path: Path) -> None:
+    target = tmp_path / "target"
+    first = tmp_path / "run-1" / "dukan.duckdb"
+    second = tmp_path / "run-2" / "dukan.duckdb"
+    first.parent.mkdir()
+    second.parent.mkdir()
+    parsed = _dbt(first, target, "parse", months="2020-03")
+    assert parsed.returncode == 0, parsed.stdout + parsed.stderr
+    again = _dbt(second, target, "parse", months="2020-04,2020-05")
+    assert again.returncode == 0, again.stdout + again.stderr
+    log = (target / "dbt.log").read_text()
+    assert "Unable to do partial parsing" in log  # the first parse had nothing saved
+    second_run = log[log.rindex("Running with dbt"):]
+    assert "Unable to do partial parsing" not in second_run, second_run[-3000:]
+    assert "skipping partial parsing" in second_run
+
+
+def test_dbt_refuses_to_start_without_the_runs_file(tmp_path: Path) -> None:
+    missing = _dbt(tmp_path / "gone" / "dukan.duckdb", tmp_path / "t", "parse")
+    assert missing.returncode != 0
+    assert "the build folder does not exist" in missing.stderr
+    renamed = tmp_path / "other.duckdb"
+    wrong = _dbt(renamed, tmp_path / "t", "parse")
+    assert wrong.returncode != 0
+    assert "must name a file called dukan.duckdb" in wrong.stderr
