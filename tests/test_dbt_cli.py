@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from orchestration.lib.paths import DBT_PROJECT_DIR
@@ -84,3 +85,25 @@ def test_dbt_refuses_to_start_without_the_runs_file(tmp_path: Path) -> None:
     wrong = _dbt(renamed, tmp_path / "t", "parse")
     assert wrong.returncode != 0
     assert "must name a file called dukan.duckdb" in wrong.stderr
+
+
+def test_a_null_in_any_listed_column_fails_the_models_null_test(
+    loaded_warehouse: tuple[Scratch, str], tmp_path: Path
+) -> None:
+    scratch, _ = loaded_warehouse
+    build_db = tmp_path / "run-1" / "dukan.duckdb"
+    build_db.parent.mkdir()
+    shutil.copyfile(scratch.published, build_db)
+    with duckdb.connect(str(build_db)) as connection:
+        connection.execute("update counties.county_people set plan_attribution = null "
+                           "where county_code = '621223'")
+
+    result = _dbt(build_db, tmp_path / "target", "test", "--select", "county_people")
+    assert result.returncode != 0
+    assert "FAIL 1 not_null_columns_county_people" in result.stdout
+
+    # The failing rows name the column and count its nulls.
+    (compiled,) = (tmp_path / "target" / "compiled").rglob("not_null_columns_county_people*")
+    with duckdb.connect(str(build_db), read_only=True) as connection:
+        rows = connection.execute(compiled.read_text()).fetchall()
+    assert rows == [("plan_attribution", 1)]
