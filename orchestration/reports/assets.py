@@ -69,14 +69,18 @@ def county_feedback(context: AssetExecutionContext, warehouse: WarehouseResource
     )
 
 
-def _write_feedback(paths: ProjectPaths, months: list[str]) -> list[FeedbackRun]:
-    """Each month's feedback, the months shared among a worker per core.
+# A month's feedback takes about 0.1 s (a query and 75 small workbooks); starting a worker
+# per core costs about 0.8 s, worth it only past a year of months.
+_POOL_FROM_MONTHS = 13
 
-    A month is some 75 small workbooks at about 7 ms each through openpyxl, so 60 months
-    take half a minute in one process. Months are independent (each its own folder and
-    digests) and workers only read the published warehouse.
+
+def _write_feedback(paths: ProjectPaths, months: list[str]) -> list[FeedbackRun]:
+    """Each month's feedback; many months are shared among a worker per core.
+
+    Months are independent (each its own folder and digests) and workers only read the
+    published warehouse.
     """
-    if len(months) < 2:
+    if len(months) < _POOL_FROM_MONTHS:
         return [write_month_feedback(paths, month) for month in months]
     with worker_pool(worker_count(len(months))) as pool:
         return list(pool.map(write_month_feedback, [paths] * len(months), months))

@@ -20,13 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from orchestration.lib.paths import ProjectPaths
 from orchestration.lib.warehouse import connect_readonly, table_exists
-from orchestration.reports.workbook import put
+from orchestration.reports.plain_xlsx import Sheet, Style, save
 from orchestration.submissions.form import TABLES
 
 SEVERITY_ZH = {
@@ -46,9 +43,11 @@ COLUMNS: tuple[tuple[str, float], ...] = (
     ("实报 found", 16), ("差额 gap", 10), ("容差 tolerance", 10), ("处理 action", 30),
     ("规则 rule", 26),
 )
-HEADER_FILL = PatternFill("solid", fgColor="EEF2F6")
-ERROR_FILL = PatternFill("solid", fgColor="FBE3E1")
-WRAP = Alignment(wrap_text=True, vertical="top")
+TITLE = Style(font="title")
+BOLD = Style(font="bold")
+HEADER = Style(font="bold", fill="EEF2F6")
+ROW = Style(wrap=True)
+ERROR_ROW = Style(wrap=True, fill="FBE3E1")
 
 
 @dataclass(frozen=True)
@@ -201,51 +200,39 @@ def _number(value: object) -> str:
 
 def write_feedback(feedback: CountyFeedback, path: Path) -> Path:
     """Write one county's workbook atomically (a reader never sees half a file)."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "问题清单"
+    sheet = Sheet("问题清单")
     _heading(sheet, feedback)
     _findings_table(sheet, feedback.findings, first_row=len(feedback.files) + 6)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    book.save(partial)
-    os.replace(partial, path)
-    return path
+    return save(sheet, path)
 
 
-def _heading(sheet, feedback: CountyFeedback) -> None:
+def _heading(sheet: Sheet, feedback: CountyFeedback) -> None:
     errors = sum(1 for item in feedback.findings if item.severity in ("error", "critical"))
     warnings = sum(1 for item in feedback.findings if item.severity == "warning")
-    put(sheet, 1, 1, f"{feedback.county_name}（{feedback.county_code}）"
-        f"{feedback.period} 月报审核反馈").font = Font(bold=True, size=14, color="8B1A1A")
+    sheet.put(1, 1, f"{feedback.county_name}（{feedback.county_code}）"
+              f"{feedback.period} 月报审核反馈", TITLE)
     verdict = (
         "未收到本月报表。" if not feedback.files
         else "未发现问题。" if not feedback.findings
         else f"发现问题 {len(feedback.findings)} 项：错误 {errors} 项，警告 {warnings} 项。"
     )
-    put(sheet, 2, 1, verdict)
-    put(sheet, 3, 1, "本月收到的文件 Files received").font = Font(bold=True)
+    sheet.put(2, 1, verdict)
+    sheet.put(3, 1, "本月收到的文件 Files received", BOLD)
     for offset, (name, received, status) in enumerate(feedback.files):
-        put(sheet, 4 + offset, 1, name)
-        put(sheet, 4 + offset, 2, f"{received} 收到")
-        put(sheet, 4 + offset, 3, status)
+        sheet.put(4 + offset, 1, name)
+        sheet.put(4 + offset, 2, f"{received} 收到")
+        sheet.put(4 + offset, 3, status)
 
 
-def _findings_table(sheet, findings: Sequence[Finding], first_row: int) -> None:
+def _findings_table(sheet: Sheet, findings: Sequence[Finding], first_row: int) -> None:
     for column, (header, width) in enumerate(COLUMNS, start=1):
-        cell = put(sheet, first_row, column, header)
-        cell.font = Font(bold=True)
-        cell.fill = HEADER_FILL
-        sheet.column_dimensions[get_column_letter(column)].width = width
+        sheet.put(first_row, column, header, HEADER)
+        sheet.widths[column] = width
     for number, item in enumerate(findings, start=1):
-        row = first_row + number
-        values = _cells(number, item)
-        for column, value in enumerate(values, start=1):
-            cell = put(sheet, row, column, value)
-            cell.alignment = WRAP
-            if item.severity in ("error", "critical"):
-                cell.fill = ERROR_FILL
-    sheet.freeze_panes = sheet.cell(row=first_row + 1, column=1)
+        style = ERROR_ROW if item.severity in ("error", "critical") else ROW
+        for column, value in enumerate(_cells(number, item), start=1):
+            sheet.put(first_row + number, column, value, style)
+    sheet.frozen_rows = first_row
 
 
 def _cells(number: int, item: Finding) -> Iterable[object]:

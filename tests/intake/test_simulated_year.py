@@ -108,8 +108,7 @@ def test_every_county_row_is_marked_simulated(messy_load) -> None:
 
 
 def test_every_county_gets_feedback_for_every_month(messy_load) -> None:
-    # The nightly writes the months' feedback in worker processes: every county of every
-    # month gets its workbook, and one that sent nothing is told so.
+    # Every county of every month gets its workbook, and one that sent nothing is told so.
     scratch, result = messy_load
     counties = {code for (code,) in query(scratch, "select county_code from reference.counties")}
 
