@@ -73,6 +73,30 @@ def archive_dir(raw_dir: Path) -> Path:
     return raw_dir / "archive"
 
 
+def readable_name(name: str) -> str:
+    """A delivered name as text: as is when it is UTF-8, else decoded as Chinese Windows
+    names are (GB18030, what unzipping an archive made on Windows often leaves), else
+    with its undecodable bytes written as \\xNN.
+
+    Python gives a name that is not UTF-8 with its bytes smuggled in as surrogates, which
+    no file (the ledger, a report) can store: one such name would stop every load.
+    """
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        raw = os.fsencode(name)
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", errors="backslashreplace")
+
+
+def delivered_path(path: Path, raw_dir: Path) -> str:
+    """A delivered file's path under raw/submissions/ as the ledger records it."""
+    return readable_name(path.relative_to(raw_dir / "submissions").as_posix())
+
+
 def drop_months(raw_dir: Path) -> list[str]:
     """The month folders present in the drop zone, in order."""
     drop = raw_dir / "submissions"
@@ -85,11 +109,21 @@ def read_receipts(raw_dir: Path) -> list[Receipt]:
     path = archive_dir(raw_dir) / RECEIPTS_NAME
     if not path.exists():
         return []
+    names = [field.name for field in fields(Receipt)]
+    receipts = []
     with open(path, encoding="utf-8", newline="") as handle:
-        return [
-            Receipt(**{**row, "size_bytes": int(row["size_bytes"])})
-            for row in csv.DictReader(handle)
-        ]
+        reader = csv.DictReader(handle)
+        for row in reader:
+            if None in row or None in row.values() or list(row) != names:
+                raise ValueError(
+                    f"{path}, line {reader.line_num}: the receipts ledger is damaged (a row "
+                    f"of {len([v for v in row.values() if v is not None])} fields where "
+                    f"{len(names)} belong). A file name holding a line break, written by a "
+                    "version that did not quote it, splits a row in two: join the parts of "
+                    "that row by hand, keeping the name's text, and run the load again."
+                )
+            receipts.append(Receipt(**{**row, "size_bytes": int(row["size_bytes"])}))
+    return receipts
 
 
 def archive_months(raw_dir: Path, months: list[str]) -> ArchiveOutcome:
@@ -131,7 +165,7 @@ def _archive_one(
     raw_dir: Path, path: Path, month: str, known: set[tuple[str, str]]
 ) -> Receipt | None:
     digest = _sha256(path)
-    relative = path.relative_to(raw_dir / "submissions").as_posix()
+    relative = delivered_path(path, raw_dir)
     if (digest, relative) in known:
         return None
 
@@ -144,7 +178,7 @@ def _archive_one(
     received = datetime.fromtimestamp(stat.st_mtime, tz=SHANGHAI)
     return Receipt(
         file_sha256=digest,
-        original_name=path.name,
+        original_name=readable_name(path.name),
         drop_month=month,
         relative_path=relative,
         size_bytes=stat.st_size,
@@ -191,7 +225,10 @@ def _append_receipts(raw_dir: Path, receipts: list[Receipt]) -> None:
     path = archive_dir(raw_dir) / RECEIPTS_NAME
     names = [field.name for field in fields(Receipt)]
     buffer = io.StringIO(newline="")
-    writer = csv.DictWriter(buffer, fieldnames=names, lineterminator="\n")
+    # Every field quoted: with "\n" as the line end, the csv module quotes a field holding
+    # "\n" but not one holding a lone "\r", which readers take for a line end too.
+    writer = csv.DictWriter(buffer, fieldnames=names, lineterminator="\n",
+                            quoting=csv.QUOTE_ALL)
     if not path.exists():
         writer.writeheader()
     writer.writerows(asdict(receipt) for receipt in receipts)

@@ -25,6 +25,7 @@ from dagster import (
 from orchestration.lib.paths import ProjectPaths
 from orchestration.submissions.archive import (
     SHANGHAI,
+    delivered_path,
     drop_months,
     is_system_file,
     read_receipts,
@@ -74,8 +75,8 @@ def months_with_new_files(raw_dir: Path) -> list[str]:
                 continue
             stat = path.stat()
             received = datetime.fromtimestamp(stat.st_mtime, tz=SHANGHAI)
-            relative = path.relative_to(raw_dir / "submissions").as_posix()
-            signature = (relative, stat.st_size, received.isoformat("T", "seconds"))
+            signature = (delivered_path(path, raw_dir), stat.st_size,
+                         received.isoformat("T", "seconds"))
             if signature not in seen:
                 touched.append(month)
                 break

@@ -6,7 +6,10 @@ import hashlib
 import os
 from pathlib import Path
 
+import pytest
+
 from orchestration.submissions.archive import archive_months, drop_months, read_receipts
+from orchestration.submissions.automation import months_with_new_files
 
 
 def drop(raw: Path, month: str, name: str, content: bytes, mtime: float = 1585000000) -> Path:
@@ -92,3 +95,48 @@ def test_the_parse_cache_folder_names_the_code_loaded_not_the_code_on_disk(
 
     assert parse_cache._source_digest() != digest, "the digest does follow the sources"
     assert parse_cache.cache_dir(tmp_path, b"k" * 32) == written
+
+
+def test_a_name_holding_a_carriage_return_keeps_the_ledger_readable(tmp_path: Path) -> None:
+    drop(tmp_path, "2020-12", "七里河区\r_更正_2020-12.xlsx", b"corrected")
+    drop(tmp_path, "2020-12", "a.xlsx", b"other")
+    archive_months(tmp_path, ["2020-12"])
+
+    names = sorted(receipt.original_name for receipt in read_receipts(tmp_path))
+    assert names == ["a.xlsx", "七里河区\r_更正_2020-12.xlsx"]
+    # The next night: nothing new, and the ledger still reads.
+    drop(tmp_path, "2020-12", "b.xlsx", b"third")
+    assert [r.original_name for r in archive_months(tmp_path, ["2020-12"]).new] == ["b.xlsx"]
+    assert months_with_new_files(tmp_path) == []
+
+
+def test_a_name_that_is_not_utf8_is_recorded_as_its_chinese_text(tmp_path: Path) -> None:
+    # What unzipping an archive made on Chinese Windows leaves: the name in GBK bytes.
+    gbk = os.fsdecode("621226_礼县_更正_2020-09.xlsx".encode("gbk"))
+    drop(tmp_path, "2020-09", gbk, b"gbk named")
+    undecodable = os.fsdecode(b"\xff\xfe_broken.xlsx")
+    drop(tmp_path, "2020-09", undecodable, b"no encoding")
+
+    archive_months(tmp_path, ["2020-09"])
+
+    receipts = {r.file_sha256: r for r in read_receipts(tmp_path)}
+    named = receipts[hashlib.sha256(b"gbk named").hexdigest()]
+    assert named.original_name == "621226_礼县_更正_2020-09.xlsx"
+    assert named.relative_path == "2020-09/621226_礼县_更正_2020-09.xlsx"
+    assert receipts[hashlib.sha256(b"no encoding").hexdigest()].original_name.endswith(
+        "_broken.xlsx"
+    )
+    # Recognised the next night, by the same reading of its name.
+    assert archive_months(tmp_path, ["2020-09"]).new == []
+    assert months_with_new_files(tmp_path) == []
+
+
+def test_a_damaged_ledger_is_named_with_its_line(tmp_path: Path) -> None:
+    drop(tmp_path, "2020-03", "a.xlsx", b"a")
+    archive_months(tmp_path, ["2020-03"])
+    ledger = tmp_path / "archive" / "receipts.csv"
+    # A row split in two, as an unquoted carriage return in a name left it.
+    ledger.write_bytes(ledger.read_bytes() + b'b\r_x.xlsx,2020-03\n')
+
+    with pytest.raises(ValueError, match=r"receipts.csv, line 3: the receipts ledger is damaged"):
+        read_receipts(tmp_path)
