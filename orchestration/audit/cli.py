@@ -89,15 +89,23 @@ def _table(frame) -> str:
 
 def _feedback(args: argparse.Namespace) -> int:
     from orchestration.lib.warehouse import WarehouseNotBuilt
-    from orchestration.reports.feedback import write_month_feedback
+    from orchestration.reports.feedback import PERIOD, months_with_files, write_month_feedback
     from orchestration.submissions.county_forms import TemplateError, find_county
 
     paths = ProjectPaths.from_env()
     try:
+        if not PERIOD.fullmatch(args.month):
+            raise ValueError(f"月份格式应为 YYYY-MM: {args.month!r} is not a reporting month")
+        known = months_with_files(paths)
+        if args.month not in known:
+            raise ValueError(
+                f"no county file of {args.month} is in the warehouse (months with files: "
+                f"{', '.join(known) or 'none'}): there is nothing to give feedback on"
+            )
         # A clerk may give the county by name (宕昌县) as well as by code.
         county = find_county(paths.reference_dir, args.county)[0] if args.county else None
         run = write_month_feedback(paths, args.month, args.out, county)
-    except (WarehouseNotBuilt, TemplateError) as error:
+    except (WarehouseNotBuilt, TemplateError, ValueError) as error:
         print(f"dukan feedback: {error}", file=sys.stderr)
         return 2
     print(f"反馈表 {args.month}: {len(run.written)} written, {run.unchanged} unchanged")

@@ -12,7 +12,7 @@ from orchestration.lib.resources import WarehouseResource
 from orchestration.lib.warehouse import connect_readonly, table_exists
 from orchestration.lib.workers import worker_count, worker_pool
 from orchestration.reports.dispatch import write_dispatch_report
-from orchestration.reports.feedback import FeedbackRun, write_month_feedback
+from orchestration.reports.feedback import FeedbackRun, months_with_files, write_month_feedback
 
 
 @asset(group_name="reports", deps=["published_warehouse"], kinds={"html", "xlsx"})
@@ -50,7 +50,7 @@ def county_feedback(context: AssetExecutionContext, warehouse: WarehouseResource
     """反馈表 Each county's feedback workbook for each month: what was wrong, where, and
     what is expected. Unchanged workbooks are not rewritten."""
     paths = warehouse.paths
-    months = _months_with_files(paths)
+    months = months_with_files(paths)
     runs = _write_feedback(paths, months)
     written = sum(len(run.written) for run in runs)
     unchanged = sum(run.unchanged for run in runs)
@@ -86,12 +86,3 @@ def _write_feedback(paths: ProjectPaths, months: list[str]) -> list[FeedbackRun]
         return list(pool.map(write_month_feedback, [paths] * len(months), months))
 
 
-def _months_with_files(paths) -> list[str]:
-    with connect_readonly(paths) as connection:
-        if not table_exists(connection, "quality", "submission_status"):
-            return []
-        rows = connection.execute(
-            "select distinct coalesce(period, drop_month) as month "
-            "from quality.submission_status where county_code is not null order by 1"
-        ).fetchall()
-    return [month for (month,) in rows]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -244,6 +245,21 @@ def _cells(number: int, item: Finding) -> Iterable[object]:
     )
 
 
+PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+
+
+def months_with_files(paths: ProjectPaths) -> list[str]:
+    """The reporting months of the county files in the published warehouse."""
+    with connect_readonly(paths) as connection:
+        if not table_exists(connection, "quality", "submission_status"):
+            return []
+        rows = connection.execute(
+            "select distinct coalesce(period, drop_month) as month "
+            "from quality.submission_status where county_code is not null order by 1"
+        ).fetchall()
+    return [month for (month,) in rows]
+
+
 @dataclass(frozen=True)
 class FeedbackRun:
     written: list[Path]
@@ -258,6 +274,8 @@ def write_month_feedback(paths: ProjectPaths, period: str, out_dir: Path | None 
     has not changed is not rewritten, so a night with no new file for a county leaves its
     workbook (and its timestamp) as the clerk last saw it.
     """
+    if not PERIOD.fullmatch(period):  # it names a folder: nothing else may reach the path
+        raise ValueError(f"月份格式应为 YYYY-MM: {period!r} is not a reporting month")
     folder = (out_dir or paths.warehouse_dir / "feedback") / period
     with connect_readonly(paths) as connection:
         feedback = feedback_for_month(connection, period)

@@ -219,6 +219,19 @@ def test_feedback_workbook_tells_the_clerk_what_and_where(planted) -> None:
     assert first[1][0] == "未发现问题。"
 
 
+def test_feedback_refuses_a_month_that_is_not_one_or_has_no_files(planted) -> None:
+    scratch, _ = planted
+    outside = scratch.dukan("feedback", "--month", "../../x", "--county", FLOW)
+    assert outside.returncode == 2
+    assert "月份格式应为 YYYY-MM" in outside.stderr
+    assert not (scratch.root / "x").exists() and not (scratch.warehouse / "x").exists()
+
+    future = scratch.dukan("feedback", "--month", "2031-01")
+    assert future.returncode == 2
+    assert "no county file of 2031-01 is in the warehouse" in future.stderr
+    assert not (scratch.warehouse / "feedback" / "2031-01").exists()
+
+
 def test_trace_returns_the_cells_of_a_province_figure(planted) -> None:
     scratch, _ = planted
     result = scratch.dukan("trace", "dispatch.dispatch_monthly_overview", "unlifted_persons",
