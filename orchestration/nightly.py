@@ -11,6 +11,7 @@ run stops there, in well under a second, without parsing or dbt. ``force`` runs 
 from __future__ import annotations
 
 import json
+import time
 from collections import defaultdict
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from orchestration.lib import fingerprint
-from orchestration.lib.paths import ProjectPaths
+from orchestration.lib.paths import DBT_PROJECT_DIR, ProjectPaths
 
 if TYPE_CHECKING:
     from dagster import DagsterInstance, ExecuteInProcessResult
@@ -94,6 +95,7 @@ def _run_job(paths: ProjectPaths, decision: fingerprint.Decision, log_path: Path
         with DagsterInstance.get() as instance:
             released = release_dead_runs(instance)
             repaired = repair_pool(instance)
+            started = time.time()
             result = job.execute_in_process(
                 instance=instance, raise_on_error=False, tags=month_range_tags(start, end)
             )
@@ -108,7 +110,7 @@ def _run_job(paths: ProjectPaths, decision: fingerprint.Decision, log_path: Path
         print(f"run {run_id} had died mid-load: marked failed, its pool slot freed")
     for line in repaired:
         print(line)
-    print(render(result, paths))
+    print(render(result, paths, started))
     return 0 if result.success else 1
 
 
@@ -195,7 +197,7 @@ def _log_path(paths: ProjectPaths) -> Path:
     return logs / f"nightly-{datetime.now().strftime('%Y%m%dT%H%M%S')}.log"
 
 
-def render(result: ExecuteInProcessResult, paths: ProjectPaths) -> str:
+def render(result: ExecuteInProcessResult, paths: ProjectPaths, started: float = 0.0) -> str:
     """The run's summary as plain text: assets built, checks by asset, failures in full."""
     built = _materializations(result)
     checks = _checks(result)
@@ -206,6 +208,10 @@ def render(result: ExecuteInProcessResult, paths: ProjectPaths) -> str:
     lines.extend(f"  {asset:<55} {detail}" for asset, detail in built)
 
     passed = sum(check.passed for check in checks)
+    failing_rows = dbt_failing_rows(
+        DBT_PROJECT_DIR / "target" / "run_results.json", _database(paths, result.run_id),
+        {check.name for check in checks if not check.passed}, since=started,
+    )
     lines.append("")
     lines.append(f"Checks: {passed} passed, {len(checks) - passed} failed")
     by_asset: dict[str, list[CheckLine]] = defaultdict(list)
@@ -219,6 +225,7 @@ def render(result: ExecuteInProcessResult, paths: ProjectPaths) -> str:
                 continue
             verdict = "PASS" if check.passed else f"FAIL ({check.severity})"
             lines.append(f"    {verdict:<14} {check.name}: {check.description}")
+            lines.extend(f"    {'':<14}   {row}" for row in failing_rows.get(check.name, []))
         if quiet:
             # dbt's structural tests (unique, not null, ...) say nothing more than their name.
             lines.append(f"    {'PASS':<14} {len(quiet)} dbt tests: {', '.join(_short(quiet))}")
@@ -246,6 +253,50 @@ def render(result: ExecuteInProcessResult, paths: ProjectPaths) -> str:
     else:
         lines.append(f"Nothing published: {paths.published_db} is unchanged.")
     return "\n".join(lines)
+
+
+def dbt_failing_rows(run_results: Path, database: Path | None, names: set[str],
+                     since: float, limit: int = 5) -> dict[str, list[str]]:
+    """The first rows each failed dbt test returns, by test name: what a test's name alone
+    does not say (which column of a model holds nulls, which key repeats).
+
+    The tests' SQL is the one this run's dbt compiled (its run_results.json, written after
+    the run began); it is run read-only on the run's build.
+    """
+    import duckdb
+
+    if not names or database is None or not run_results.exists():
+        return {}
+    if run_results.stat().st_mtime < since:
+        return {}  # dbt did not finish: these results are an earlier run's
+    results = json.loads(run_results.read_text(encoding="utf-8")).get("results", [])
+    failed = {
+        result["unique_id"].split(".")[2]: result.get("compiled_code")
+        for result in results
+        if result.get("status") in ("fail", "warn") and result["unique_id"].startswith("test.")
+    }
+    rows: dict[str, list[str]] = {}
+    with duckdb.connect(str(database), read_only=True) as connection:
+        for name in sorted(names & failed.keys()):
+            if not failed[name]:
+                continue
+            try:
+                cursor = connection.execute(f"select * from ({failed[name]}) limit {limit}")
+            except duckdb.Error as error:
+                rows[name] = [f"(its rows could not be read: {error})"]
+                continue
+            columns = [column[0] for column in cursor.description]
+            rows[name] = [", ".join(f"{column}={value}" for column, value in zip(columns, row))
+                          for row in cursor.fetchall()]
+    return rows
+
+
+def _database(paths: ProjectPaths, run_id: str) -> Path | None:
+    """This run's build if it is still there (a failed run), else the published file."""
+    for database in (paths.build_db(run_id), paths.published_db):
+        if database.exists():
+            return database
+    return None
 
 
 def _findings_lines(paths: ProjectPaths, run_id: str) -> list[str]:
@@ -281,8 +332,20 @@ def _findings_lines(paths: ProjectPaths, run_id: str) -> list[str]:
     ]
 
 
+# dbt's generic tests, longest first: a test's name starts with its generic test's.
+_GENERIC_TESTS = sorted(
+    ("not_null_columns", "unique_combination", "accepted_values", "relationships",
+     "equals_sum_of", "within_tolerance", "not_null", "unique"),
+    key=len, reverse=True,
+)
+
+
 def _short(checks: list[CheckLine]) -> list[str]:
-    return sorted({check.name.split("_")[0] for check in checks})
+    return sorted({
+        next((test for test in _GENERIC_TESTS if check.name.startswith(test + "_")),
+             check.name.split("_")[0])
+        for check in checks
+    })
 
 
 def _materializations(result: ExecuteInProcessResult) -> list[tuple[str, str]]:

@@ -7,12 +7,14 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from orchestration.lib.paths import DBT_PROJECT_DIR
+from orchestration.nightly import dbt_failing_rows
 from orchestration.tiers.assets import DBT_IN_BUILD_FOLDER
 from tests.conftest import Scratch
 
@@ -102,8 +104,16 @@ def test_a_null_in_any_listed_column_fails_the_models_null_test(
     assert result.returncode != 0
     assert "FAIL 1 not_null_columns_county_people" in result.stdout
 
-    # The failing rows name the column and count its nulls.
+    # The failing rows name the column and count its nulls, and the nightly summary
+    # prints them under the failed check.
     (compiled,) = (tmp_path / "target" / "compiled").rglob("not_null_columns_county_people*")
     with duckdb.connect(str(build_db), read_only=True) as connection:
         rows = connection.execute(compiled.read_text()).fetchall()
     assert rows == [("plan_attribution", 1)]
+    name = compiled.stem
+    summary = dbt_failing_rows(tmp_path / "target" / "run_results.json", build_db,
+                               {name, "unique_county_people_county_code"}, since=0)
+    assert summary == {name: ["column_name=plan_attribution, rows_with_null=1"]}
+    late = dbt_failing_rows(tmp_path / "target" / "run_results.json", build_db, {name},
+                            since=time.time() + 60)
+    assert late == {}  # results older than the run are an earlier run's: not shown
