@@ -22,8 +22,10 @@ BALANCE_SQL = Path("compiled/dukan/models/marts/counties/county_monthly_balance.
 
 
 def _dbt(build_db: Path, target: Path, *args: str, months: str | None = None,
-         ) -> subprocess.CompletedProcess[str]:
+         warehouse: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DUKAN_BUILD_DB": str(build_db), "DBT_SEND_ANONYMOUS_USAGE_STATS": "0"}
+    if warehouse is not None:
+        env["DUKAN_WAREHOUSE_DIR"] = warehouse
     env.pop("DUKAN_BUILD_MONTHS", None)
     if months is not None:
         env["DUKAN_BUILD_MONTHS"] = months
@@ -87,6 +89,14 @@ def test_dbt_refuses_to_start_without_the_runs_file(tmp_path: Path) -> None:
     wrong = _dbt(renamed, tmp_path / "t", "parse")
     assert wrong.returncode != 0
     assert "must name a file called dukan.duckdb" in wrong.stderr
+    published = tmp_path / "warehouse" / "dukan.duckdb"
+    published.parent.mkdir()
+    published.write_bytes(b"")
+    auditors = _dbt(published, tmp_path / "t", "parse",
+                    warehouse=str(published.parent))
+    assert auditors.returncode != 0
+    assert "is the published warehouse auditors read" in auditors.stderr
+    assert published.read_bytes() == b""
 
 
 def test_a_null_in_any_listed_column_fails_the_models_null_test(

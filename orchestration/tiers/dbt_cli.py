@@ -20,7 +20,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from orchestration.lib.paths import DBT_PROJECT_DIR
+from orchestration.lib.paths import DBT_PROJECT_DIR, ProjectPaths
 
 # The file name the profile gives (dbt_project/profiles.yml).
 PROFILE_FILE = "dukan.duckdb"
@@ -38,6 +38,9 @@ def build_folder(environ: Mapping[str, str] = os.environ) -> Path:
                          f"as the profile does: {build_db}")
     if not build_db.parent.is_dir():
         raise SystemExit(f"dbt_cli: the build folder does not exist: {build_db.parent}")
+    if build_db.resolve() == ProjectPaths.from_env().published_db.resolve():
+        raise SystemExit(f"dbt_cli: {build_db} is the published warehouse auditors read; dbt "
+                         "builds a copy of it (the nightly load makes one per run)")
     return build_db.parent
 
 
