@@ -122,8 +122,37 @@ def read_receipts(raw_dir: Path) -> list[Receipt]:
                     "version that did not quote it, splits a row in two: join the parts of "
                     "that row by hand, keeping the name's text, and run the load again."
                 )
+            fault = _receipt_fault(row)
+            if fault:
+                raise ValueError(
+                    f"{path}, line {reader.line_num}: the receipts ledger is damaged: {fault}. "
+                    "The ledger is written only by the load; restore it from a backup, or "
+                    "mend that row by hand from the archived file it names."
+                )
             receipts.append(Receipt(**{**row, "size_bytes": int(row["size_bytes"])}))
     return receipts
+
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def _receipt_fault(row: dict[str, str]) -> str | None:
+    """What is wrong with a ledger row the load could have written, if anything."""
+    digest = row["file_sha256"]
+    if not _SHA256.fullmatch(digest):
+        return f"file_sha256 {digest[:80]!r} is not a SHA-256 digest (64 hex digits)"
+    if row["archive_name"] != digest + _safe_suffix(row["archive_name"]):
+        return f"archive_name {row['archive_name'][:80]!r} is not the archived copy of {digest}"
+    if not MONTH_FOLDER.fullmatch(row["drop_month"]):
+        return f"drop_month {row['drop_month'][:80]!r} is not a month folder (YYYY-MM)"
+    if not row["size_bytes"].isascii() or not row["size_bytes"].isdigit():
+        return f"size_bytes {row['size_bytes'][:80]!r} is not a whole number"
+    for field in ("received_at", "archived_at"):
+        try:
+            datetime.fromisoformat(row[field])
+        except ValueError:
+            return f"{field} {row[field][:80]!r} is not a time"
+    return None
 
 
 def archive_months(raw_dir: Path, months: list[str]) -> ArchiveOutcome:

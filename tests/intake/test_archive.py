@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import os
 from pathlib import Path
@@ -139,4 +140,29 @@ def test_a_damaged_ledger_is_named_with_its_line(tmp_path: Path) -> None:
     ledger.write_bytes(ledger.read_bytes() + b'b\r_x.xlsx,2020-03\n')
 
     with pytest.raises(ValueError, match=r"receipts.csv, line 3: the receipts ledger is damaged"):
+        read_receipts(tmp_path)
+
+
+@pytest.mark.parametrize(("column", "value", "says"), [
+    ("file_sha256", "x" + "0" * 63, "is not a SHA-256 digest"),
+    ("archive_name", "../other.xlsx", "is not the archived copy of"),
+    ("drop_month", "2020-3", "is not a month folder"),
+    ("size_bytes", "12kb", "is not a whole number"),
+    ("received_at", "yesterday", "is not a time"),
+])
+def test_a_ledger_row_the_load_could_not_have_written_is_named(
+    tmp_path: Path, column: str, value: str, says: str
+) -> None:
+    drop(tmp_path, "2020-03", "a.xlsx", b"a")
+    drop(tmp_path, "2020-03", "b.xlsx", b"b")
+    archive_months(tmp_path, ["2020-03"])
+    ledger = tmp_path / "archive" / "receipts.csv"
+    rows = list(csv.DictReader(ledger.open(encoding="utf-8", newline="")))
+    rows[1][column] = value
+    with ledger.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+    with pytest.raises(ValueError, match=rf"receipts.csv, line 3: .*{says}"):
         read_receipts(tmp_path)
