@@ -89,15 +89,14 @@ def _table(frame) -> str:
 
 def _feedback(args: argparse.Namespace) -> int:
     from orchestration.lib.warehouse import WarehouseNotBuilt
-    from orchestration.reports.feedback import PERIOD, months_with_files, write_month_feedback
+    from orchestration.lib.periods import require_reporting_month
+    from orchestration.reports.feedback import months_with_files, write_month_feedback
     from orchestration.submissions.county_forms import TemplateError, find_county
 
     paths = ProjectPaths.from_env()
     try:
-        if not PERIOD.fullmatch(args.month):
-            raise ValueError(f"月份格式应为 YYYY-MM: {args.month!r} is not a reporting month")
         known = months_with_files(paths)
-        if args.month not in known:
+        if require_reporting_month(args.month) not in known:
             raise ValueError(
                 f"no county file of {args.month} is in the warehouse (months with files: "
                 f"{', '.join(known) or 'none'}): there is nothing to give feedback on"

@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.lib.paths import ProjectPaths
+from orchestration.lib.periods import require_reporting_month
 from orchestration.lib.warehouse import connect_readonly, table_exists
 from orchestration.reports.plain_xlsx import Sheet, Style, save
 from orchestration.submissions.form import TABLES
@@ -245,9 +245,6 @@ def _cells(number: int, item: Finding) -> Iterable[object]:
     )
 
 
-PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
-
-
 def months_with_files(paths: ProjectPaths) -> list[str]:
     """The reporting months of the county files in the published warehouse."""
     with connect_readonly(paths) as connection:
@@ -274,8 +271,7 @@ def write_month_feedback(paths: ProjectPaths, period: str, out_dir: Path | None 
     has not changed is not rewritten, so a night with no new file for a county leaves its
     workbook (and its timestamp) as the clerk last saw it.
     """
-    if not PERIOD.fullmatch(period):  # it names a folder: nothing else may reach the path
-        raise ValueError(f"月份格式应为 YYYY-MM: {period!r} is not a reporting month")
+    require_reporting_month(period)  # it names a folder: nothing else may reach the path
     folder = (out_dir or paths.warehouse_dir / "feedback") / period
     with connect_readonly(paths) as connection:
         feedback = feedback_for_month(connection, period)

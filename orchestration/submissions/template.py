@@ -21,6 +21,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from orchestration.lib.periods import REPORTING_MONTH
+
 from . import form
 from .form import Indicator, Kind, Table
 
@@ -89,7 +91,7 @@ def _check_arguments(county_code: str, period: str, villages: Sequence[TemplateV
     if not re.fullmatch(r"\d{6}", county_code):
         raise ValueError(f"county_code must be 6 digits: {county_code!r}")
 
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
+    if not REPORTING_MONTH.fullmatch(period):
         raise ValueError(f"period must be YYYY-MM: {period!r}")
 
     bad = [v.code for v in villages if not re.fullmatch(r"\d{12}", v.code)]

@@ -7,7 +7,6 @@ departments, prefectures, counties), so the lineage graph in the UI reads like t
 
 import importlib.metadata
 import os
-import re
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cached_property
@@ -20,7 +19,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 from packaging import version
 
 from orchestration.lib.paths import DBT_PROJECT_DIR
-from orchestration.lib.periods import shift_month
+from orchestration.lib.periods import REPORTING_MONTH, shift_month
 from orchestration.lib.resources import WAREHOUSE_POOL, WarehouseResource
 from orchestration.lib.warehouse import table_exists
 from orchestration.quality.gx_runner import start_warm_up
@@ -131,14 +130,12 @@ def _build_months(context: AssetExecutionContext, build_db: Path) -> list[str]:
         context.log.info("tier marts rebuild every month")
         return []
     months = touched_months(build_db, months)
-    malformed = [month for month in months if not _MONTH.fullmatch(month)]
+    malformed = [month for month in months if not REPORTING_MONTH.fullmatch(month)]
     if malformed:  # they are written into SQL as literals
         raise ValueError(f"not reporting months (YYYY-MM): {malformed}")
     context.log.info(f"tier marts rebuild months {', '.join(months)}")
     return months
 
-
-_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 
 def touched_months(build_db: Path, drop_months: list[str]) -> list[str]:
