@@ -8,8 +8,8 @@ uses: inline strings and numbers, a few fonts and fills, wrapped text, column wi
 frozen header. The bytes depend only on the content (fixed zip times, no save date).
 
 Every text is data, never a formula: cells are inline strings, which Excel does not
-evaluate, and text that Excel would take for a formula when edited (=, +, -, @) also gets
-Excel's quote prefix. Characters a worksheet cannot hold (controls such as NUL, quoted from
+evaluate, and text that Excel would take for a formula when edited (=, +, -, @, and a
+leading tab or carriage return) also gets Excel's quote prefix. Characters a worksheet cannot hold (controls such as NUL, quoted from
 a broken file) are shown as U+FFFD.
 """
 
@@ -24,8 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from orchestration.lib.spreadsheet import FORMULA_PREFIXES
+
 ZIP_TIME = (2020, 1, 1, 0, 0, 0)
-FORMULA_PREFIXES = ("=", "+", "-", "@")
 # What XML 1.0 cannot carry (the same set openpyxl refuses); \t, \n and \r are kept.
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 

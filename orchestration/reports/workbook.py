@@ -19,12 +19,10 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from orchestration.lib.spreadsheet import FORMULA_PREFIXES
+
 from . import formatting as fmt
 from .data import DispatchData, Row
-
-# What spreadsheet programs take as the start of a formula (OWASP "CSV injection"); tab and
-# carriage return too, because some programs strip them before looking.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 PERSONS = "#,##0"
 PERCENT = '0.0"%"'

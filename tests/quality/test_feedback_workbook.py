@@ -67,6 +67,13 @@ def test_the_workbook_keeps_its_look_and_reads_back_in_openpyxl_and_calamine(
     assert error[5].fill.fgColor.rgb == "FFFBE3E1"
     assert warned[5].fill.fill_type is None  # a warning is not painted as an error
     assert error[1].quotePrefix  # "=HYPERLINK(...)": text, and stays text when edited
+    # A leading tab or carriage return too: some programs drop it and read a formula.
+    tabbed = write_feedback(
+        CountyFeedback("621223", "宕昌县", "2020-06",
+                       (("\t=1+2.xlsx", "2020-06-20 10:00", "未采用"),), ()),
+        tmp_path / "tabbed.xlsx",
+    )
+    assert openpyxl.load_workbook(tabbed).active["A4"].quotePrefix
 
     rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("问题清单").to_python()
     # 0-based: the header is rows[header_row - 1], the first finding rows[header_row].
