@@ -38,17 +38,17 @@ class _ProcessBytecodeCache(BytecodeCache):
 BYTECODE_CACHE = _ProcessBytecodeCache()
 
 
-class CachedJinjaPageView(DefaultJinjaPageView):
+class _ProcessCompiled:
+    """Gives a GE view's Jinja environment the process's compiled templates."""
+
+    def __init__(self, custom_styles_directory=None, custom_views_directory=None) -> None:
+        super().__init__(custom_styles_directory, custom_views_directory)
+        self.env.bytecode_cache = BYTECODE_CACHE
+
+
+class CachedJinjaPageView(_ProcessCompiled, DefaultJinjaPageView):
     """GE's page view, with the process's compiled templates."""
 
-    def __init__(self, custom_styles_directory=None, custom_views_directory=None) -> None:
-        super().__init__(custom_styles_directory, custom_views_directory)
-        self.env.bytecode_cache = BYTECODE_CACHE
 
-
-class CachedJinjaIndexPageView(DefaultJinjaIndexPageView):
+class CachedJinjaIndexPageView(_ProcessCompiled, DefaultJinjaIndexPageView):
     """GE's index page view, with the process's compiled templates."""
-
-    def __init__(self, custom_styles_directory=None, custom_views_directory=None) -> None:
-        super().__init__(custom_styles_directory, custom_views_directory)
-        self.env.bytecode_cache = BYTECODE_CACHE
