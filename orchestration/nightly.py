@@ -16,6 +16,7 @@ from collections import defaultdict
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -304,9 +305,8 @@ def _findings_lines(paths: ProjectPaths, run_id: str) -> list[str]:
     to look."""
     import duckdb
 
-    build = paths.build_db(run_id)
-    database = build if build.exists() else paths.published_db
-    if not database.exists():
+    database = _database(paths, run_id)
+    if database is None:
         return []
     try:
         with duckdb.connect(str(database), read_only=True) as connection:
@@ -332,17 +332,23 @@ def _findings_lines(paths: ProjectPaths, run_id: str) -> list[str]:
     ]
 
 
-# dbt's generic tests, longest first: a test's name starts with its generic test's.
-_GENERIC_TESTS = sorted(
-    ("not_null_columns", "unique_combination", "accepted_values", "relationships",
-     "equals_sum_of", "within_tolerance", "not_null", "unique"),
-    key=len, reverse=True,
-)
+# dbt's own generic tests; the project's are the files of dbt_project/tests/generic/.
+_DBT_GENERIC_TESTS = ("not_null", "unique", "accepted_values", "relationships")
+
+
+@lru_cache(maxsize=1)
+def _generic_tests() -> tuple[str, ...]:
+    """Longest name first, so that not_null_columns is not taken for not_null."""
+    project = [path.stem.removeprefix("test_")
+               for path in (DBT_PROJECT_DIR / "tests" / "generic").glob("test_*.sql")]
+    return tuple(sorted((*_DBT_GENERIC_TESTS, *project), key=len, reverse=True))
 
 
 def _short(checks: list[CheckLine]) -> list[str]:
+    """The generic tests the checks are instances of: a test's name starts with its
+    generic test's."""
     return sorted({
-        next((test for test in _GENERIC_TESTS if check.name.startswith(test + "_")),
+        next((test for test in _generic_tests() if check.name.startswith(test + "_")),
              check.name.split("_")[0])
         for check in checks
     })

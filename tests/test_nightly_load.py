@@ -90,6 +90,8 @@ def test_every_ge_check_ran_and_passed(loaded_warehouse: tuple[Scratch, str]) ->
     assert [(name, ok) for name, ok, _ in results] == [(name, True) for name in GE_CHECKS]
     for name in GE_CHECKS:
         assert f"PASS           {name}: all rules passed" in summary
+    # dbt's tests are summed up by their generic test, the project's own ones included.
+    assert "PASS           2 dbt tests: not_null_columns, unique\n" in summary
 
 
 def test_unresolved_attachment_4_rows_stay_unattributed(
