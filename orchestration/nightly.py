@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from orchestration.lib import fingerprint
 from orchestration.lib.paths import DBT_PROJECT_DIR, ProjectPaths
+from orchestration.tiers import dbt_warm
 
 if TYPE_CHECKING:
     from dagster import DagsterInstance, ExecuteInProcessResult
@@ -56,6 +57,16 @@ def _run_job(paths: ProjectPaths, decision: fingerprint.Decision, log_path: Path
             print("dbt parse failed: see the message above; nothing was loaded")
             return 1
 
+    # dbt's imports, on the core Dagster's imports leave idle (orchestration.tiers.dbt_warm).
+    prepared = dbt_warm.start(log_path)
+    try:
+        return _load(paths, decision, log_path, force)
+    finally:
+        prepared.close()
+
+
+def _load(paths: ProjectPaths, decision: fingerprint.Decision, log_path: Path,
+          force: bool) -> int:
     # Imported here: Dagster alone takes seconds to import, which a run with nothing new
     # to load does not pay.
     from dagster import DagsterInstance

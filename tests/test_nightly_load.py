@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -43,6 +45,14 @@ def test_nightly_builds_the_four_tiers(loaded_warehouse: tuple[Scratch, str]) ->
     )
 
     assert counts == {"province": 8, "departments": 10, "prefectures": 8, "counties": 75}
+
+
+def test_dbt_ran_in_the_process_started_ahead(loaded_warehouse: tuple[Scratch, str]) -> None:
+    scratch, _ = loaded_warehouse
+    (log,) = (scratch.warehouse / "logs").glob("nightly-*.log")
+    handed = re.findall(r"dbt_warm: process \d+ runs `dbt build` in (\S+)", log.read_text())
+    assert len(handed) == 1, "dbt's imports were paid on the build's critical path"
+    assert Path(handed[0]).parent == scratch.warehouse / "build"
 
 
 def test_prefecture_tier_adds_up_to_394_villages(loaded_warehouse: tuple[Scratch, str]) -> None:

@@ -13,6 +13,10 @@ before dbt starts. Two things follow:
 - a dbt that outlives a killed run resolves the relative path against its own working
   directory, its own run's folder, whatever folders are created or renamed afterwards; so
   it can never write the next run's build, as before with the absolute path.
+
+When the nightly load has started a dbt process ahead (`orchestration.tiers.dbt_warm`),
+the command is handed to it, with this process's streams, and this process waits for its
+exit status; otherwise dbt runs here.
 """
 
 import os
@@ -21,6 +25,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from orchestration.lib.paths import DBT_PROJECT_DIR, ProjectPaths
+from orchestration.tiers.dbt_warm import run_prepared
 
 # The file name the profile gives (dbt_project/profiles.yml).
 PROFILE_FILE = "dukan.duckdb"
@@ -50,9 +55,14 @@ def main() -> None:
     os.environ.setdefault("DBT_PROJECT_DIR", str(DBT_PROJECT_DIR))
     os.environ.setdefault("DBT_PROFILES_DIR", str(DBT_PROJECT_DIR))
     os.chdir(build_folder())
+    argv = ["dbt", *sys.argv[1:]]
+    # A dbt process the nightly load started ahead, with dbt already imported, if any.
+    code = run_prepared(argv, os.environ, Path.cwd())
+    if code is not None:
+        sys.exit(code)
     from dbt.cli.main import cli  # after the chdir: nothing of dbt has run yet
 
-    sys.argv[0] = "dbt"
+    sys.argv = argv
     sys.exit(cli())
 
 

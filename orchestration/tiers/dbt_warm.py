@@ -1,0 +1,258 @@
+"""A dbt process started ahead of the build, so the build does not wait for dbt's imports.
+
+Importing dbt takes about 1.8 s, paid by every `dbt build` and nearly all of it on the
+critical path of a nightly load: the build can only start once the files are staged. The
+second core is idle for most of the load's first seconds (Dagster importing, the archive),
+so `dukan nightly` starts a process there that imports dbt and then waits (``start``):
+
+- it listens on a Unix socket in a private folder (mode 0700), and accepts one request,
+  from a process of the same user, which must arrive while the nightly process lives (the
+  pipe on its standard input is the lifeline: at end of file it quits);
+- the request is what `orchestration.tiers.dbt_cli` would have run itself: the command line,
+  the environment, the working directory (the run's build folder) and the caller's standard
+  input, output and error, passed as file descriptors; the process takes them over and runs
+  dbt's command line as the caller would have, then reports the exit status;
+- the caller (``run_prepared``) forwards SIGINT and SIGTERM to it, and exits with its status,
+  or by the same signal when it was killed, so whoever started dbt sees what dbt did.
+
+Nothing depends on it: with no prepared process (a run from the Dagster UI, a second dbt
+command, a process that failed to start), `dbt_cli` runs dbt itself, as before.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NoReturn
+
+# Where the caller finds the prepared process; set by ``start`` for the run's subprocesses.
+SOCKET_VARIABLE = "DUKAN_DBT_WARM"
+_HEADER = struct.Struct("!I")
+_STANDARD_STREAMS = [0, 1, 2]
+# A request is a command line and an environment: far less than this.
+_MAX_REQUEST = 1 << 20
+# Should the lifeline never close (a process that inherited it and lives on), the prepared
+# process still goes; a command after this finds it gone and runs dbt itself.
+_IDLE_LIMIT_S = 4 * 3600
+
+
+@dataclass
+class Prepared:
+    """A prepared dbt process, and the private folder of its socket."""
+
+    process: subprocess.Popen[bytes]
+    folder: Path
+
+    @property
+    def socket_path(self) -> Path:
+        return self.folder / "dbt.sock"
+
+    def close(self) -> None:
+        """Let it go: unused, it quits when its lifeline closes; serving, it runs on."""
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass  # serving a dbt build the load gave up on; it ends with that build
+        shutil.rmtree(self.folder, ignore_errors=True)
+        if os.environ.get(SOCKET_VARIABLE) == str(self.socket_path):
+            del os.environ[SOCKET_VARIABLE]
+
+
+def start(log: Path | None = None) -> Prepared:
+    """Start a process that imports dbt and waits for one dbt command; the run's dbt
+    subprocesses find it through ``SOCKET_VARIABLE``."""
+    folder = Path(tempfile.mkdtemp(prefix="dukan-dbt-"))  # mode 0700
+    output = open(log, "ab") if log is not None else subprocess.DEVNULL  # noqa: SIM115
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", __name__, str(folder / "dbt.sock")],
+            stdin=subprocess.PIPE, stdout=output, stderr=output, close_fds=True,
+        )
+    finally:
+        if output is not subprocess.DEVNULL:
+            output.close()
+    prepared = Prepared(process, folder)
+    os.environ[SOCKET_VARIABLE] = str(prepared.socket_path)
+    return prepared
+
+
+# --- the caller --------------------------------------------------------------------------
+
+
+def run_prepared(argv: list[str], environ: Mapping[str, str], cwd: Path) -> int | None:
+    """Have the prepared process run dbt's command line ``argv``; its exit status, or None
+    when there is no prepared process to take the command (the caller then runs dbt)."""
+    path = environ.get(SOCKET_VARIABLE)
+    if not path:
+        return None
+    forwarding = _Forwarding()
+    connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        connection.connect(path)
+        env = {k: v for k, v in environ.items() if k != SOCKET_VARIABLE}
+        request = json.dumps({"argv": argv, "env": env, "cwd": str(cwd)}).encode()
+        socket.send_fds(connection, [_HEADER.pack(len(request))], _STANDARD_STREAMS)
+        connection.sendall(request)
+        replies = connection.makefile("rb")
+        accepted = replies.readline()
+    except OSError:
+        accepted = b""
+    if not accepted:  # nothing of dbt ran there
+        connection.close()
+        forwarding.stop()
+        return None
+    forwarding.to(int(json.loads(accepted)["pid"]))
+    status = replies.readline()
+    if status:
+        return int(json.loads(status)["exit"])
+    # The process ended without a status: killed. End the same way, so the caller's parent
+    # sees a dbt killed by that signal.
+    signum = forwarding.received[-1] if forwarding.received else signal.SIGTERM
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
+    return 128 + signum
+
+
+class _Forwarding:
+    """SIGINT and SIGTERM, passed on to the prepared process once it has taken the command
+    (a signal that comes before is passed on then), or taken as they come when it did not."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self) -> None:
+        self.received: list[int] = []
+        self.pid: int | None = None
+        for signum in self.SIGNALS:
+            signal.signal(signum, self._handle)
+
+    def _handle(self, signum: int, _frame: object) -> None:
+        self.received.append(signum)
+        if self.pid is not None:
+            self._send(signum)
+
+    def _send(self, signum: int) -> None:
+        try:
+            os.kill(self.pid, signum)  # type: ignore[arg-type]
+        except ProcessLookupError:
+            pass
+
+    def to(self, pid: int) -> None:
+        self.pid = pid
+        for signum in self.received:
+            self._send(signum)
+
+    def stop(self) -> None:
+        for signum in self.SIGNALS:
+            signal.signal(signum, signal.SIG_DFL if signum == signal.SIGTERM
+                          else signal.default_int_handler)
+        for signum in self.received:
+            signal.raise_signal(signum)
+
+
+# --- the prepared process ----------------------------------------------------------------
+
+
+def serve(socket_path: str) -> NoReturn:
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(socket_path)
+    listener.listen(1)
+    # A Ctrl-C at the terminal reaches the whole process group; it is meant for the load.
+    # The caller forwards it once dbt runs here.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from dbt.cli.main import cli  # the point of this process
+    import dbt.adapters.duckdb  # noqa: F401  dbt loads it on every command
+
+    connection = _one_caller(listener)
+    listener.close()
+    os.unlink(socket_path)
+    if connection is None:
+        os._exit(0)
+    request, streams = _read_request(connection)
+    # Into the load's log, before the streams are the caller's.
+    print(f"dbt_warm: process {os.getpid()} runs `{' '.join(request['argv'][:2])}` in "
+          f"{request['cwd']}", flush=True)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    connection.sendall(json.dumps({"pid": os.getpid()}).encode() + b"\n")
+    _take_over(request, streams)
+    code = _run_cli(cli, request["argv"])
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    connection.sendall(json.dumps({"exit": code}).encode() + b"\n")
+    os._exit(code)
+
+
+def _one_caller(listener: socket.socket) -> socket.socket | None:
+    """The first connection from a process of this user; None when the lifeline closes."""
+    while True:
+        ready, _, _ = select.select([listener, sys.stdin.buffer], [], [], _IDLE_LIMIT_S)
+        if not ready or sys.stdin.buffer in ready:
+            return None
+        connection, _ = listener.accept()
+        credentials = connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED,
+                                            struct.calcsize("3i"))
+        _, uid, _ = struct.unpack("3i", credentials)
+        if uid == os.getuid():
+            return connection
+        connection.close()
+
+
+def _read_request(connection: socket.socket) -> tuple[dict[str, Any], list[int]]:
+    header, streams, _, _ = socket.recv_fds(connection, _HEADER.size, len(_STANDARD_STREAMS))
+    if len(header) != _HEADER.size or len(streams) != len(_STANDARD_STREAMS):
+        raise SystemExit("dbt_warm: a request without its header and three streams")
+    (size,) = _HEADER.unpack(header)
+    if size > _MAX_REQUEST:
+        raise SystemExit(f"dbt_warm: a request of {size} bytes")
+    data = b""
+    while len(data) < size:
+        chunk = connection.recv(size - len(data))
+        if not chunk:
+            raise SystemExit("dbt_warm: the request ended early")
+        data += chunk
+    return json.loads(data), streams
+
+
+def _take_over(request: Mapping[str, Any], streams: list[int]) -> None:
+    """Become the caller's dbt: its streams, working directory and environment."""
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    for target, received in zip(_STANDARD_STREAMS, streams, strict=True):
+        os.dup2(received, target)
+        os.close(received)
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update(request["env"])
+
+
+def _run_cli(cli: Any, argv: list[str]) -> int:
+    sys.argv = list(argv)
+    try:
+        cli()
+    except KeyboardInterrupt:  # a forwarded SIGINT that dbt did not turn into an exit
+        return 130
+    except SystemExit as done:
+        code = done.code
+        if code is None:
+            return 0
+        if isinstance(code, int):
+            return code
+        print(code, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1])

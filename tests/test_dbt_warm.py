@@ -1,0 +1,117 @@
+"""dbt started ahead of the build: the command, its output and its exit status go through the
+prepared process, and without one dbt runs as before."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from orchestration.lib.paths import DBT_PROJECT_DIR
+from orchestration.tiers import dbt_warm
+from orchestration.tiers.assets import DBT_IN_BUILD_FOLDER
+
+
+def _build_db(tmp_path: Path) -> Path:
+    build_db = tmp_path / "run-1" / "dukan.duckdb"
+    build_db.parent.mkdir()
+    return build_db
+
+
+def _client(build_db: Path, target: Path, *args: str,
+            socket_path: str | None) -> subprocess.Popen[str]:
+    """dbt as the dbt step starts it: `python -m orchestration.tiers.dbt_cli ...`."""
+    env = {**os.environ, "DUKAN_BUILD_DB": str(build_db), "DBT_SEND_ANONYMOUS_USAGE_STATS": "0"}
+    env.pop(dbt_warm.SOCKET_VARIABLE, None)
+    if socket_path is not None:
+        env[dbt_warm.SOCKET_VARIABLE] = socket_path
+    # The file log in JSON names the process of every line.
+    command = [sys.executable, *DBT_IN_BUILD_FOLDER, *args, "--target-path", str(target),
+               "--log-path", str(target), "--log-format-file", "json"]
+    return subprocess.Popen(command, cwd=DBT_PROJECT_DIR, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def _log_pids(target: Path) -> set[int]:
+    """The processes that wrote dbt's JSON log."""
+    pids = set()
+    for line in (target / "dbt.log").read_text().splitlines():
+        if line.startswith("{"):
+            pids.add(json.loads(line)["info"]["pid"])
+    return pids
+
+
+@pytest.fixture()
+def prepared(tmp_path: Path):
+    started = dbt_warm.start(tmp_path / "prepared.log")
+    yield started
+    started.close()
+    if started.process.poll() is None:
+        started.process.kill()
+
+
+def test_the_prepared_process_runs_the_command_with_the_callers_streams(
+    prepared: dbt_warm.Prepared, tmp_path: Path
+) -> None:
+    client = _client(_build_db(tmp_path), tmp_path / "target", "parse",
+                     socket_path=str(prepared.socket_path))
+    stdout, stderr = client.communicate(timeout=300)
+    assert client.returncode == 0, stdout + stderr
+    assert "Running with dbt=" in stdout, stdout + stderr  # dbt wrote to the caller's output
+    # dbt ran in the prepared process, which ended with its command.
+    assert _log_pids(tmp_path / "target") == {prepared.process.pid}
+    assert prepared.process.wait(timeout=30) == 0
+    assert not prepared.socket_path.exists()
+
+
+def test_the_exit_status_and_the_error_reach_the_caller(
+    prepared: dbt_warm.Prepared, tmp_path: Path
+) -> None:
+    client = _client(_build_db(tmp_path), tmp_path / "target", "no-such-command",
+                     socket_path=str(prepared.socket_path))
+    stdout, stderr = client.communicate(timeout=300)
+    assert client.returncode == 2, stdout + stderr
+    assert "no-such-command" in stderr
+    assert prepared.process.wait(timeout=30) == 2
+
+
+def test_without_a_prepared_process_dbt_runs_in_the_caller(tmp_path: Path) -> None:
+    target = tmp_path / "target"
+    client = _client(_build_db(tmp_path), target, "parse",
+                     socket_path=str(tmp_path / "nobody-listens.sock"))
+    stdout, stderr = client.communicate(timeout=300)
+    assert client.returncode == 0, stdout + stderr
+    assert _log_pids(target) == {client.pid}
+
+
+def test_an_unused_prepared_process_quits_with_its_lifeline(tmp_path: Path) -> None:
+    prepared = dbt_warm.start()
+    assert os.environ[dbt_warm.SOCKET_VARIABLE] == str(prepared.socket_path)
+    prepared.close()
+    assert prepared.process.returncode == 0
+    assert not prepared.folder.exists()
+    assert dbt_warm.SOCKET_VARIABLE not in os.environ
+
+
+def test_a_signal_to_the_caller_reaches_the_dbt_it_handed_over_to(
+    prepared: dbt_warm.Prepared, tmp_path: Path
+) -> None:
+    deadline = time.monotonic() + 120
+    while not prepared.socket_path.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)  # listening
+    # A full parse of the project takes seconds: long enough to be stopped in the middle.
+    client = _client(_build_db(tmp_path), tmp_path / "target", "parse", "--no-partial-parse",
+                     socket_path=str(prepared.socket_path))
+    while prepared.socket_path.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)  # the socket goes once the command is taken
+    assert not prepared.socket_path.exists()
+    client.send_signal(signal.SIGTERM)
+    client.communicate(timeout=60)
+    assert client.returncode == -signal.SIGTERM
+    assert prepared.process.wait(timeout=60) == -signal.SIGTERM
