@@ -74,6 +74,7 @@ def _load(paths: ProjectPaths, decision: fingerprint.Decision, log_path: Path,
     from orchestration.definitions import defs
     from orchestration.lib.personal import load_key
     from orchestration.lib.warehouse import acquire_load_lock
+    from orchestration.quality.gx_runner import stop_worker
     from orchestration.submissions.automation import (
         month_range_tags,
         nightly_months,
@@ -108,9 +109,12 @@ def _load(paths: ProjectPaths, decision: fingerprint.Decision, log_path: Path,
             released = release_dead_runs(instance)
             repaired = repair_pool(instance)
             started = time.time()
-            result = job.execute_in_process(
-                instance=instance, raise_on_error=False, tags=month_range_tags(start, end)
-            )
+            try:
+                result = job.execute_in_process(
+                    instance=instance, raise_on_error=False, tags=month_range_tags(start, end)
+                )
+            finally:
+                stop_worker()  # the checks' worker (quality.gx_runner), if the run started one
 
     if result.success:
         # Only now, with the exports, reports and feedback written too: a run killed

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import threading
 import traceback
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -84,20 +88,77 @@ def results_archive_dir(paths: ProjectPaths) -> Path:
 _context_lock = threading.Lock()
 
 
-def start_warm_up() -> threading.Thread:
-    """Build GE's data context in a background thread of this process.
+def start_warm_up() -> None:
+    """Have Great Expectations ready for the checks, built while dbt runs.
 
-    Importing GE and reading its project take 2 to 3 s, which the first check of a run
-    paid. The dbt step calls this before dbt starts: dbt runs in its own process for
-    several seconds while this one mostly waits, so the context is ready when the checks
-    begin. A failure here is left for the first check to meet and report.
+    Importing GE and reading its project take 2 to 3 s of one core, which the first check
+    of a run paid. The dbt step calls this before dbt starts, and a process of its own
+    imports GE and builds the context (``_Worker``): dbt runs in another process for
+    several seconds, so the context is ready when the checks begin, and the load's own
+    process, which streams dbt's events meanwhile and then writes the feedback and the
+    report, does not share its one interpreter with GE's imports. The checks of this
+    process then run in that one, for the same warehouse. A failure there is left for the
+    first check to meet: it runs the checkpoint here and reports what it meets.
     """
-    # Set here, not in the thread: the dbt step copies this process's environment for
-    # dbt's, and adding a variable while another thread copies it is a race.
+    # Set here, before the process starts: it takes this environment with it.
     _set_gx_environment()
-    thread = threading.Thread(target=_warm_up, name="gx-warm-up", daemon=True)
-    thread.start()
-    return thread
+    _Worker.start()
+
+
+class _Worker:
+    """One process, started by ``start_warm_up``, that runs this process's checkpoints for
+    the warehouse it was started for."""
+
+    _running: tuple[tuple[str, str], ProcessPoolExecutor] | None = None
+
+    @classmethod
+    def start(cls) -> None:
+        cls.stop()
+        # spawn, not the parse's forkserver: GE's modules are not the parse's, and the
+        # forkserver keeps the modules of whichever pool started it first.
+        pool = ProcessPoolExecutor(1, mp_context=get_context("spawn"),
+                                   initializer=_in_worker, initargs=(_log_file(),))
+        pool.submit(_context_ready)  # start it now, not at the first check
+        cls._running = (_gx_dirs(), pool)
+
+    @classmethod
+    def stop(cls) -> None:
+        if cls._running is not None:
+            cls._running[1].shutdown(wait=False, cancel_futures=True)
+            cls._running = None
+
+    @classmethod
+    def run(cls, name: str, frame: pd.DataFrame) -> SuiteOutcome | None:
+        """The checkpoint's outcome from the worker; None when there is none to run it."""
+        if cls._running is None or cls._running[0] != _gx_dirs():
+            return None
+        try:
+            return cls._running[1].submit(_run_checkpoint_here, name, frame).result()
+        except BrokenProcessPool:
+            cls.stop()  # it died; this process runs the checks from now on
+            return None
+
+
+def _log_file() -> str | None:
+    """Where this process's error output goes, when that is a file (the nightly load's log):
+    GE's warnings from the worker go there too, not to the terminal."""
+    name = getattr(sys.stderr, "name", None)
+    return name if isinstance(name, str) and Path(name).is_file() else None
+
+
+def _in_worker(log_file: str | None) -> None:
+    if log_file is not None:
+        sys.stdout = sys.stderr = open(log_file, "a", encoding="utf-8", buffering=1)  # noqa: SIM115
+    _warm_up()
+
+
+def _context_ready() -> bool:
+    return warm_up_failure is None
+
+
+def stop_worker() -> None:
+    """End the checks' worker process, if any (the nightly command, after its run)."""
+    _Worker.stop()
 
 
 # What the last warm-up raised, as a traceback, for whoever looks into a slow first check.
@@ -125,13 +186,22 @@ def _context() -> Any:
 
 def _set_gx_environment() -> None:
     """great_expectations.yml reads these: results and Data Docs live with the warehouse."""
+    os.environ["DUKAN_GX_RESULTS_DIR"], os.environ["DUKAN_GX_DOCS_DIR"] = _gx_dirs()
+
+
+def _gx_dirs() -> tuple[str, str]:
     paths = ProjectPaths.from_env()
-    os.environ["DUKAN_GX_RESULTS_DIR"] = str(results_dir(paths))
-    os.environ["DUKAN_GX_DOCS_DIR"] = str(data_docs_dir(paths))
+    return str(results_dir(paths)), str(data_docs_dir(paths))
 
 
 def run_checkpoint(name: str, frame: pd.DataFrame) -> SuiteOutcome:
-    """Validate `frame` with the checkpoint `name` and translate GE's result."""
+    """Validate `frame` with the checkpoint `name` and translate GE's result; in the
+    checks' worker when one was started for this warehouse (``start_warm_up``)."""
+    outcome = _Worker.run(name, frame)
+    return outcome if outcome is not None else _run_checkpoint_here(name, frame)
+
+
+def _run_checkpoint_here(name: str, frame: pd.DataFrame) -> SuiteOutcome:
     paths = ProjectPaths.from_env()
     archive_old_results(results_dir(paths) / name, results_archive_dir(paths) / name)
     with _context_lock:

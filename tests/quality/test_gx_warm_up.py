@@ -1,11 +1,10 @@
-"""GE's context, built in the background while dbt runs, is the one the checks then use;
-a warm-up that fails leaves the first check to build it and report why."""
+"""GE's context, built in a process of its own while dbt runs, runs the checks of the
+warehouse it was started for; without it (another warehouse, a worker that died, a failed
+warm-up) the checks run in the load's own process and report what they meet."""
 
 from __future__ import annotations
 
-import gc
 import os
-import threading
 from pathlib import Path
 
 import pytest
@@ -16,64 +15,86 @@ from tests.quality.test_rule_suites import frame
 
 @pytest.fixture
 def scratch_warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("DUKAN_WAREHOUSE_DIR", str(tmp_path))
+    monkeypatch.setenv("DUKAN_WAREHOUSE_DIR", str(tmp_path / "warehouse"))
     context = gx_runner._context  # a test may replace it
     context.cache_clear()
-    yield tmp_path
+    yield tmp_path / "warehouse"
+    gx_runner.stop_worker()
     context.cache_clear()
 
 
-def test_the_checks_use_the_context_built_in_the_background(scratch_warehouse: Path) -> None:
-    # GE imported here, not in the thread: under pytest, its import makes pytest's assertion
-    # rewriter parse a scipy module (`_page_trend_test.py`), and CPython 3.11's AST
-    # conversion in a second thread, with finalizers of earlier tests' objects run by the
-    # collector meanwhile, can fail with "AST constructor recursion depth mismatch". Without
-    # pytest nothing is rewritten; the nightly load imports GE in the thread.
-    import great_expectations  # noqa: F401
+def _results(warehouse: Path) -> list[Path]:
+    return list((warehouse / "gx" / "validations").glob("submission_file_rules/*/*"))
 
-    gc.collect()
-    thread = gx_runner.start_warm_up()
-    thread.join(timeout=300)
-    assert not thread.is_alive(), "the warm-up had not ended after 300 s"
-    assert gx_runner.warm_up_failure is None, gx_runner.warm_up_failure
-    assert gx_runner._context.cache_info().currsize == 1
-    warmed = gx_runner._context()
+
+def _worker_pids() -> list[int]:
+    running = gx_runner._Worker._running
+    return [] if running is None else list(running[1]._processes)
+
+
+def test_the_checks_run_in_the_worker_started_for_this_warehouse(
+    scratch_warehouse: Path,
+) -> None:
+    gx_runner.start_warm_up()
     outcome = gx_runner.run_checkpoint("submission_file_rules",
                                        frame("flow_balance", [("exact", 0, 0)]))
     assert outcome.success
-    assert gx_runner._context() is warmed
-    assert gx_runner._context.cache_info().misses == 1  # built once, by the warm-up
-    assert list((scratch_warehouse / "gx" / "validations").glob("submission_file_rules/*/*"))
+    assert _results(scratch_warehouse)  # written by the worker, for this warehouse
+    assert len(_worker_pids()) == 1 and _worker_pids()[0] != os.getpid()
+    # GE was never imported into a context here: the worker validated the frame.
+    assert gx_runner._context.cache_info().currsize == 0
+    failing = gx_runner.run_checkpoint("submission_file_rules",
+                                       frame("flow_balance", [("off by two", 10, 8)]))
+    assert not failing.success
+    assert [rule.rule_id for rule in failing.failed()] == ["flow_balance"]
+
+
+def test_a_worker_for_another_warehouse_is_not_used(
+    scratch_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gx_runner.start_warm_up()
+    other = tmp_path / "other"
+    monkeypatch.setenv("DUKAN_WAREHOUSE_DIR", str(other))
+    outcome = gx_runner.run_checkpoint("submission_file_rules",
+                                       frame("flow_balance", [("exact", 0, 0)]))
+    assert outcome.success
+    assert gx_runner._context.cache_info().currsize == 1  # run here
+    assert _results(other) and not _results(scratch_warehouse)
+
+
+def test_a_worker_that_died_leaves_the_checks_to_this_process(scratch_warehouse: Path) -> None:
+    gx_runner.start_warm_up()
+    (pid,) = _worker_pids()
+    os.kill(pid, 9)
+    outcome = gx_runner.run_checkpoint("submission_file_rules",
+                                       frame("flow_balance", [("exact", 0, 0)]))
+    assert outcome.success
+    assert gx_runner._Worker._running is None
+    assert gx_runner._context.cache_info().currsize == 1
 
 
 def test_a_failed_warm_up_is_silent_and_the_check_reports_the_error(
     scratch_warehouse: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    escaped: list[BaseException] = []
-    monkeypatch.setattr(threading, "excepthook", lambda args: escaped.append(args.exc_value))
-
     def broken() -> None:
         raise RuntimeError("great_expectations.yml: no such store")
 
     monkeypatch.setattr(gx_runner, "_context", broken)
-    gx_runner.start_warm_up().join(timeout=60)
-    assert escaped == []
+    gx_runner._warm_up()  # what the worker runs first
     assert "no such store" in (gx_runner.warm_up_failure or "")
     with pytest.raises(RuntimeError, match="no such store"):
         gx_runner.run_checkpoint("submission_file_rules", frame("flow_balance", [("x", 0, 0)]))
 
 
-def test_the_environment_is_set_before_the_thread_starts(
+def test_the_environment_is_set_before_the_worker_starts(
     scratch_warehouse: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """dbt's environment is copied from this process's as the warm-up starts: the variables
-    GE reads must not be added by the thread meanwhile."""
+    """The worker, and dbt after it, take this process's environment as they start."""
     monkeypatch.delenv("DUKAN_GX_RESULTS_DIR", raising=False)
     monkeypatch.delenv("DUKAN_GX_DOCS_DIR", raising=False)
-    started = threading.Event()
-    monkeypatch.setattr(gx_runner, "_warm_up", started.wait)  # the thread does nothing yet
-    thread = gx_runner.start_warm_up()
-    assert os.environ["DUKAN_GX_RESULTS_DIR"] == str(scratch_warehouse / "gx" / "validations")
-    assert os.environ["DUKAN_GX_DOCS_DIR"] == str(scratch_warehouse / "data_docs")
-    started.set()
-    thread.join(timeout=10)
+    seen: list[tuple[str | None, str | None]] = []
+    monkeypatch.setattr(gx_runner._Worker, "start", classmethod(lambda cls: seen.append(
+        (os.environ.get("DUKAN_GX_RESULTS_DIR"), os.environ.get("DUKAN_GX_DOCS_DIR")))))
+    gx_runner.start_warm_up()
+    assert seen == [(str(scratch_warehouse / "gx" / "validations"),
+                     str(scratch_warehouse / "data_docs"))]
