@@ -308,11 +308,12 @@ def _scan_sheet(
 
 # A plain sheet, for ``_scan_plain``: no markup declarations (DOCTYPE, entities,
 # comments, CDATA), processing instructions past the XML declaration, character
-# references, NUL bytes (an encoding other than UTF-8), formulas or error cells; no
-# prefixed element at all (``xml:`` needs no declaration, and the value reader matches
-# elements by local name); every cell, row, dimension and merge with its reference first,
-# in plain form and within the limits. Anything else goes through the streaming pass.
-# Each pattern starts with a literal, so the search skips ahead in C.
+# references, NUL bytes (an encoding other than UTF-8) or error cells; no prefixed element
+# at all (``xml:`` needs no declaration, and the value reader matches elements by local
+# name); every cell, row, dimension and merge with its reference first, in plain form and
+# within the limits; every formula in plain form (``_plain_formulas``). Anything else goes
+# through the streaming pass. Each pattern starts with a literal, so the search skips
+# ahead in C.
 _NOT_PLAIN = (
     re.compile(rb'<c(?=[\s/>])(?! r="(?:[A-F]?[A-Z]|G[A-R])(?:[1-9]\d{0,2}|[1-4]\d{3})")'),
     re.compile(
@@ -337,8 +338,8 @@ def _is_plain(data: bytes) -> bool:
     # sheet would hide whatever it holds from expat, but not from the patterns.
     declared = 6 if _XML_DECLARATION.match(data) else 0
     # (text, index of its rare byte, where to look from)
-    for text, rare, start in ((b"<!", 1, 0), (b"<?", 1, declared), (b"<f", 1, 0),
-                              (b"&#", 0, 0), (b"'e'", 0, 0)):
+    for text, rare, start in ((b"<!", 1, 0), (b"<?", 1, declared), (b"&#", 0, 0),
+                              (b"'e'", 0, 0)):
         if _holds(data, text, rare, start):
             return False
     if _has_prefixed_element(data):
@@ -392,6 +393,56 @@ def _rare_positions(data: bytes, byte: bytes, start: int) -> list[int] | None:
 
 _NAME_RUN = re.compile(rb"[^\s>:]*")
 
+# A formula element, and a cell whose first child is one: column, row, the cell's other
+# attributes, the formula's text (None when the element is empty, ``<f .../>``) and
+# whether a value element follows it.
+_FORMULA_TAG = re.compile(rb"<f[\s/>]")
+_FORMULA_CELL = re.compile(
+    rb'<c r="([A-Z]{1,3})(\d+)"(' + _ATTRIBUTES + rb')\s*>\s*<f' + _ATTRIBUTES
+    + rb'\s*(?:/>|>([^<]*)</f\s*>)\s*(<v[\s/>])?'
+)
+_CELL_TYPE = re.compile(rb'\st\s*=\s*(?:"([^"]*)"|\'([^\']*)\')')
+_ENCODING = re.compile(rb'<\?xml[^>]*?\sencoding\s*=\s*["\']([^"\']+)')
+# The only entities a plain sheet can hold (expat refuses any other, and character
+# references are not plain); "&amp;" last, so "&amp;lt;" stays "&lt;".
+_ENTITIES = ((b"&lt;", b"<"), (b"&gt;", b">"), (b"&quot;", b'"'), (b"&apos;", b"'"),
+             (b"&amp;", b"&"))
+
+
+def _plain_formulas(data: bytes) -> dict[tuple[int, int], FormulaCell] | None:
+    """The formula cells of a plain sheet, as the streaming pass finds them; None when a
+    formula is in any other form (not first in its cell, a line break in its text, text
+    not in UTF-8), for the streaming pass to read.
+
+    Most county forms are written from a template with totals as formulas, so a sheet
+    with formulas is the common case, not the rare one.
+    """
+    tags = len(_FORMULA_TAG.findall(data))
+    if not tags:
+        return {}
+    cells = _FORMULA_CELL.findall(data)
+    if len(cells) != tags:
+        return None
+    encoding = _ENCODING.match(data)
+    utf8 = encoding is None or encoding.group(1).lower() in (b"utf-8", b"utf8")
+    formulas: dict[tuple[int, int], FormulaCell] = {}
+    for col, row, attributes, text, value in cells:
+        # expat turns a line break in text into "\n"; the streaming pass has that form.
+        if b"\r" in text or not (utf8 or text.isascii()):
+            return None
+        for entity, character in _ENTITIES:
+            text = text.replace(entity, character)
+        kind = _CELL_TYPE.search(attributes)
+        is_text = kind is not None and (kind.group(1) or kind.group(2)) == b"str"
+        try:
+            decoded = text.decode("utf-8")
+        except UnicodeDecodeError:
+            return None  # not well-formed: the streaming pass names the error
+        formulas[(int(row), _column(col.decode()))] = FormulaCell(
+            decoded, bool(value) and is_text
+        )
+    return formulas
+
 
 def _scan_plain(data: bytes, name: str, percent_styles: frozenset[str]) -> SheetScan | None:
     """The scan of a sheet of plain cells, by counting and patterns over its bytes; None
@@ -405,13 +456,17 @@ def _scan_plain(data: bytes, name: str, percent_styles: frozenset[str]) -> Sheet
     if not _is_plain(data):
         return None
 
+    formulas = _plain_formulas(data)
+    if formulas is None:
+        return None
+
     parser = _safe_parser(namespaces=True)
     try:
         parser.Parse(data, True)
     except expat.ExpatError:
         return None  # the streaming pass decides, and names the error
 
-    scan = SheetScan()
+    scan = SheetScan(formulas=formulas)
     for ref in _DIMENSION.findall(data):
         _declared(name, scan, "dimension", ref.decode("ascii", "replace"))
     for ref in _MERGE.findall(data):

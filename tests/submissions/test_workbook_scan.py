@@ -16,6 +16,7 @@ import openpyxl
 import pytest
 
 from orchestration.submissions.workbook import (
+    FormulaCell,
     _percent_styles,
     _relationship_targets,
     _scan_plain,
@@ -35,6 +36,9 @@ def _formatted_workbook(path: Path) -> Path:
     first = book.worksheets[0]
     first["B5"].number_format = "0.00%"
     first["C5"].number_format = "0%"
+    # Totals and notes as formulas, as a template has them (openpyxl stores no results).
+    first["H30"] = "=SUM(D5:D10)"
+    first["H31"] = '=IF(D5>0,"有","无")&"人"'
     book.worksheets[1].merge_cells("A1:F1")
     book.save(path)
     return path
@@ -65,6 +69,43 @@ def test_the_fast_scan_finds_what_the_streaming_pass_finds(tmp_path: Path) -> No
     assert taken == len(sheets), "every sheet of a plain form takes the fast scan"
     first = _scan_plain(sheets[SHEET], SHEET, styles)
     assert first is not None and {(5, 2), (5, 3)} <= set(first.percent)
+    assert first.formulas == {
+        (30, 8): FormulaCell("SUM(D5:D10)", False),
+        (31, 8): FormulaCell('IF(D5>0,"有","无")&"人"', False),
+    }
+
+
+# Formula cells in the forms writers use; each is added as row 90 of the first sheet.
+_FORMULA_FORMS = {
+    "cached-number": '<c r="A90"><f>SUM(A1:A5)</f><v>2</v></c>',
+    "empty-value": '<c r="A90"><f>SUM(A1:A5)</f><v></v></c>',
+    "no-value": '<c r="A90"><f>SUM(A1:A5)</f></c>',
+    "text-result": '<c r="A90" t="str"><f>A1&amp;"x"</f><v>ax</v></c>',
+    "empty-text-result": '<c r="A90" t="str"><f>""</f><v/></c>',
+    "quoted-type": "<c r=\"A90\" t='str'><f>\"x\"</f><v>x</v></c>",
+    "entities": '<c r="A90" s="1"><f>IF(A1&gt;0,"是",A2&lt;&gt;"&amp;")</f><v>1</v></c>',
+    "shared": '<c r="A90"><f t="shared" ref="A90:B90" si="0">C90*2</f><v>4</v></c>'
+              '<c r="B90"><f t="shared" si="0"/><v>6</v></c>',
+    "array": '<c r="A90"><f t="array" ref="A90">SUM(B1:B3*C1:C3)</f><v>1</v></c>',
+    "spaced": '<c r="A90">\n  <f >1+1</f >\n  <v>2</v>\n</c>',
+    "boolean": '<c r="A90" t="b"><f>1=1</f><v>1</v></c>',
+}
+
+
+@pytest.mark.parametrize("cells", list(_FORMULA_FORMS.values()), ids=list(_FORMULA_FORMS))
+def test_formulas_take_the_fast_scan_and_read_as_the_streaming_pass_reads_them(
+    tmp_path: Path, cells: str
+) -> None:
+    sheets, styles = _sheets(_formatted_workbook(tmp_path / "宕昌县.xlsx"))
+    data = sheets[SHEET].decode().replace(
+        "</sheetData>", f'<row r="90">{cells}</row></sheetData>').encode()
+    fast = _scan_plain(data, SHEET, styles)
+    slow = _scan_stream(io.BytesIO(data), SHEET, styles)
+    assert fast is not None
+    assert (fast.formulas, fast.merges, fast.percent, fast.errors) == (
+        slow.formulas, slow.merges, slow.percent, slow.errors
+    )
+    assert (90, 1) in fast.formulas
 
 
 @pytest.mark.parametrize(
@@ -81,8 +122,14 @@ def test_the_fast_scan_finds_what_the_streaming_pass_finds(tmp_path: Path) -> No
                                          "</c></row></sheetData>"), id="column-201"),
         pytest.param(lambda x: x.replace("<sheetData>", "<sheetData><!-- note -->"),
                      id="comment"),
-        pytest.param(lambda x: x.replace("</sheetData>", '<row r="90"><c r="A90"><f>1+1</f>'
-                                         "<v>2</v></c></row></sheetData>"), id="formula"),
+        pytest.param(lambda x: x.replace("</sheetData>", '<row r="90"><c r="A90"><v>2</v>'
+                                         "<f>1+1</f></c></row></sheetData>"),
+                     id="formula-after-value"),
+        pytest.param(lambda x: x.replace("</sheetData>", '<row r="90"><c r="A90"><f>1+\r1</f>'
+                                         "<v>2</v></c></row></sheetData>"),
+                     id="formula-line-break"),
+        pytest.param(lambda x: x.replace("</sheetData>", "<f>1+1</f></sheetData>"),
+                     id="formula-outside-a-cell"),
         pytest.param(lambda x: x.replace("</sheetData>", '<row r="90"><c r="A90" t="e">'
                                          "<v>#DIV/0!</v></c></row></sheetData>"), id="error"),
         pytest.param(lambda x: x.replace("<worksheet ", '<worksheet xmlns:x="urn:x" ', 1)
@@ -125,6 +172,22 @@ def test_a_sheet_in_another_encoding_takes_the_streaming_pass(tmp_path: Path) ->
     assert _scan_plain(text.encode("utf-16"), SHEET, styles) is None
 
 
+def test_a_formula_in_a_sheet_of_another_encoding_takes_the_streaming_pass(
+    tmp_path: Path,
+) -> None:
+    sheets, styles = _sheets(_formatted_workbook(tmp_path / "宕昌县.xlsx"))
+    text = re.sub(r"^<\?xml[^>]*\?>", "", sheets[SHEET].decode())
+    text = '<?xml version="1.0" encoding="ISO-8859-1"?>' + text
+    text = re.sub(r"<row .*</row>", "", text, flags=re.S)  # keep the sheet Latin-1
+    # "Ã©" in Latin-1 is the bytes of "é" in UTF-8: read as UTF-8, the text would be wrong.
+    data = text.replace("</sheetData>", '<row r="90"><c r="A90" t="str"><f>"Ã©"</f><v>Ã©'
+                        "</v></c></row></sheetData>").encode("latin-1")
+    assert _scan_plain(data, SHEET, styles) is None
+    assert _scan_stream(io.BytesIO(data), SHEET, styles).formulas == {
+        (90, 1): FormulaCell('"Ã©"', True)
+    }
+
+
 def test_a_percent_format_after_a_quoted_bracket_is_found(tmp_path: Path) -> None:
     sheets, styles = _sheets(_formatted_workbook(tmp_path / "宕昌县.xlsx"))
     data = sheets[SHEET].decode()
@@ -147,7 +210,8 @@ _FILLER = ('<row r="95"><c r="A95" t="inlineStr"><is><t>'
         pytest.param('<row r="96"><c r="A96" s="&#49;"/></row>', id="character-reference"),
         pytest.param("<?note?>", id="processing-instruction"),
         pytest.param("<row r=\"96\"><c r=\"A96\" t='e'><v>#N/A</v></c></row>", id="error"),
-        pytest.param('<row r="96"><c r="A96"><f>1+1</f><v>2</v></c></row>', id="formula"),
+        pytest.param('<row r="96"><c r="A96"><v>2</v><f>1+1</f></c></row>',
+                     id="formula-after-value"),
     ],
 )
 def test_a_feature_behind_many_rare_bytes_still_takes_the_streaming_pass(
