@@ -244,7 +244,8 @@ def render(result: ExecuteInProcessResult, paths: ProjectPaths, started: float =
             lines.extend(f"    {'':<14}   {row}" for row in failing_rows.get(check.name, []))
         if quiet:
             # dbt's structural tests (unique, not null, ...) say nothing more than their name.
-            lines.append(f"    {'PASS':<14} {len(quiet)} dbt tests: {', '.join(_short(quiet))}")
+            tests = "dbt test" if len(quiet) == 1 else "dbt tests"
+            lines.append(f"    {'PASS':<14} {len(quiet)} {tests}: {', '.join(_short(quiet))}")
 
     quarantined = _quarantined(result)
     if quarantined:
@@ -353,7 +354,7 @@ _DBT_GENERIC_TESTS = ("not_null", "unique", "accepted_values", "relationships")
 
 @lru_cache(maxsize=1)
 def _generic_tests() -> tuple[str, ...]:
-    """Longest name first, so that not_null_columns is not taken for not_null."""
+    """Longest name first, so that unique_combination is not taken for unique."""
     project = [path.stem.removeprefix("test_")
                for path in (DBT_PROJECT_DIR / "tests" / "generic").glob("test_*.sql")]
     return tuple(sorted((*_DBT_GENERIC_TESTS, *project), key=len, reverse=True))

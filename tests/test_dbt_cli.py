@@ -99,7 +99,7 @@ def test_dbt_refuses_to_start_without_the_runs_file(tmp_path: Path) -> None:
     assert published.read_bytes() == b""
 
 
-def test_a_null_in_any_listed_column_fails_the_models_null_test(
+def test_a_models_column_tests_name_each_test_and_column_that_fails(
     loaded_warehouse: tuple[Scratch, str], tmp_path: Path
 ) -> None:
     scratch, _ = loaded_warehouse
@@ -109,21 +109,36 @@ def test_a_null_in_any_listed_column_fails_the_models_null_test(
     with duckdb.connect(str(build_db)) as connection:
         connection.execute("update counties.county_people set plan_attribution = null "
                            "where county_code = '621223'")
+        connection.execute("insert into counties.county_people select * "
+                           "from counties.county_people where county_code = '621224'")
+        connection.execute("update intermediate.int_plan__column_totals set county_rows = 74 "
+                           "where rowid in (select rowid from intermediate.int_plan__column_totals "
+                           "limit 2)")
 
-    result = _dbt(build_db, tmp_path / "target", "test", "--select", "county_people")
+    result = _dbt(build_db, tmp_path / "target", "test", "--select", "county_people",
+                  "int_plan__column_totals")
     assert result.returncode != 0
-    assert "FAIL 1 not_null_columns_county_people" in result.stdout
+    assert "FAIL 2 column_tests_county_people" in result.stdout
+    assert "FAIL 1 column_tests_int_plan__column_totals" in result.stdout
 
-    # The failing rows name the column and count its nulls, and the nightly summary
-    # prints them under the failed check.
-    (compiled,) = (tmp_path / "target" / "compiled").rglob("not_null_columns_county_people*")
+    # The failing rows name the test and the column and count the rows, and the nightly
+    # summary prints them under the failed check.
+    target = tmp_path / "target" / "compiled"
     with duckdb.connect(str(build_db), read_only=True) as connection:
-        rows = connection.execute(compiled.read_text()).fetchall()
-    assert rows == [("plan_attribution", 1)]
-    name = compiled.stem
+        (people,) = target.rglob("column_tests_county_people.sql")
+        rows = connection.execute(people.read_text()).fetchall()
+        assert sorted(rows) == [("not_null", "plan_attribution", 1),
+                                ("unique", "county_code", 1)]
+        (totals,) = target.rglob("column_tests_int_plan__column_totals.sql")
+        rows = connection.execute(totals.read_text()).fetchall()
+        assert rows == [("accepted_values", "county_rows", 2)]  # 74, not 75
+    people = "column_tests_county_people"
     summary = dbt_failing_rows(tmp_path / "target" / "run_results.json", build_db,
-                               {name, "unique_county_people_county_code"}, since=0)
-    assert summary == {name: ["column_name=plan_attribution, rows_with_null=1"]}
-    late = dbt_failing_rows(tmp_path / "target" / "run_results.json", build_db, {name},
+                               {people}, since=0)
+    assert sorted(summary[people]) == [
+        "test=not_null, column_name=plan_attribution, failing_rows=1",
+        "test=unique, column_name=county_code, failing_rows=1",
+    ]
+    late = dbt_failing_rows(tmp_path / "target" / "run_results.json", build_db, {people},
                             since=time.time() + 60)
     assert late == {}  # results older than the run are an earlier run's: not shown
