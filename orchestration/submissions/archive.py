@@ -13,10 +13,12 @@ zone, the moment it was delivered, not the moment the nightly load noticed it.
 from __future__ import annotations
 
 import csv
+import ctypes
 import hashlib
 import io
 import os
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timezone
 from pathlib import Path
@@ -158,6 +160,7 @@ def _receipt_fault(row: dict[str, str]) -> str | None:
 def archive_months(raw_dir: Path, months: list[str]) -> ArchiveOutcome:
     """Archive every file of the given months' drop folders that is not archived yet."""
     known = {(r.file_sha256, r.relative_path) for r in read_receipts(raw_dir)}
+    copies = _Copies()
     new: list[Receipt] = []
     already: list[Path] = []
     ignored: list[Path] = []
@@ -179,19 +182,21 @@ def archive_months(raw_dir: Path, months: list[str]) -> ArchiveOutcome:
             if is_system_file(path, folder):
                 system.append(path)
                 continue
-            receipt = _archive_one(raw_dir, path, month, known)
+            receipt = _archive_one(raw_dir, path, month, known, copies)
             if receipt is None:
                 already.append(path)
             else:
                 new.append(receipt)
                 known.add((receipt.file_sha256, receipt.relative_path))
 
+    # Every copy is on disk under its own name before the ledger says it is archived.
+    copies.commit(archive_dir(raw_dir))
     _append_receipts(raw_dir, new)
     return ArchiveOutcome(new=new, already_archived=already, ignored=ignored, system_files=system)
 
 
 def _archive_one(
-    raw_dir: Path, path: Path, month: str, known: set[tuple[str, str]]
+    raw_dir: Path, path: Path, month: str, known: set[tuple[str, str]], copies: _Copies
 ) -> Receipt | None:
     digest = _sha256(path)
     relative = delivered_path(path, raw_dir)
@@ -201,7 +206,7 @@ def _archive_one(
     suffix = _safe_suffix(path.name)
     target = archive_dir(raw_dir) / f"{digest}{suffix}"
     if not target.exists():
-        _copy_atomically(path, target)
+        copies.add(path, target)
 
     stat = path.stat()
     received = datetime.fromtimestamp(stat.st_mtime, tz=SHANGHAI)
@@ -231,15 +236,63 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _copy_atomically(source: Path, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.partial")
-    with open(source, "rb") as reader, open(temporary, "wb") as writer:
-        for block in iter(lambda: reader.read(1 << 20), b""):
-            writer.write(block)
-        writer.flush()
-        os.fsync(writer.fileno())
-    os.replace(temporary, target)
+class _Copies:
+    """The archive's new copies, made durable together.
+
+    Each file is copied under a temporary name; ``commit`` makes every copy durable, then
+    gives each its name, then makes the names durable. A copy that has its name is whole
+    whatever happens when (a later load trusts a copy it finds under its digest), at the
+    cost of two flushes of the file system for the batch, where an fsync per file cost
+    about 0.25 ms each (a national month: 10,000 files).
+    """
+
+    def __init__(self) -> None:
+        self.pending: dict[Path, Path] = {}  # target -> temporary
+
+    def add(self, source: Path, target: Path) -> None:
+        if target in self.pending:  # the same content delivered twice in one batch
+            return
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f".{target.name}.partial")
+        with open(source, "rb") as reader, open(temporary, "wb") as writer:
+            for block in iter(lambda: reader.read(1 << 20), b""):
+                writer.write(block)
+        self.pending[target] = temporary
+
+    def commit(self, folder: Path) -> None:
+        if not self.pending:
+            return
+        _make_durable(folder, list(self.pending.values()))
+        for target, temporary in self.pending.items():
+            os.replace(temporary, target)
+        _make_durable(folder, [])
+        self.pending.clear()
+
+
+def _make_durable(folder: Path, written: list[Path]) -> None:
+    """Flush what was written under ``folder`` (files and names) to disk: syncfs(2) on
+    Linux, one call for the whole file system; elsewhere an fsync per file and one for the
+    folder."""
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        if _SYNCFS is not None and _SYNCFS(handle) == 0:
+            return
+        for path in written:
+            with open(path, "rb") as file:
+                os.fsync(file.fileno())
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
+def _load_syncfs() -> Callable[[int], int] | None:
+    try:
+        return ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):
+        return None
+
+
+_SYNCFS = _load_syncfs()
 
 
 def _append_receipts(raw_dir: Path, receipts: list[Receipt]) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from orchestration.submissions import archive
 from orchestration.submissions.archive import archive_months, drop_months, read_receipts
 from orchestration.submissions.automation import months_with_new_files
 
@@ -55,6 +56,50 @@ def test_same_bytes_under_another_name_is_receipted_but_stored_once(tmp_path: Pa
 
     assert len(read_receipts(tmp_path)) == 2
     assert len(list((tmp_path / "archive").glob("*.xlsx"))) == 1
+
+
+def test_a_copy_takes_its_name_only_once_it_is_on_disk_and_before_the_ledger(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A later load trusts a copy it finds under its digest, so the name must never stand
+    for a copy a crash could leave short."""
+    for county in ("宕昌县", "礼县", "漳县"):
+        drop(tmp_path, "2020-03", f"{county}.xlsx", county.encode() * 100)
+    flushes: list[tuple[list[str], bool]] = []
+    real = archive._make_durable
+
+    def watched(folder: Path, written: list[Path]) -> None:
+        names = sorted(path.name for path in folder.iterdir())
+        flushes.append((names, (folder / "receipts.csv").exists()))
+        real(folder, written)
+
+    monkeypatch.setattr(archive, "_make_durable", watched)
+    archive_months(tmp_path, ["2020-03"])
+
+    (before, ledger_before), (after, ledger_after) = flushes
+    assert len(before) == 3 and all(name.endswith(".xlsx.partial") for name in before)
+    assert len(after) == 3 and all(name.endswith(".xlsx") for name in after)
+    assert not ledger_before and not ledger_after  # the ledger comes after both
+    assert len(read_receipts(tmp_path)) == 3
+
+
+def test_without_syncfs_every_copy_and_the_folder_are_flushed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drop(tmp_path, "2020-03", "a.xlsx", b"a")
+    drop(tmp_path, "2020-03", "b.xlsx", b"b")
+    flushed: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(archive, "_SYNCFS", None)
+    monkeypatch.setattr(archive.os, "fsync", lambda fd: (flushed.append(fd), real_fsync(fd)))
+
+    archive_months(tmp_path, ["2020-03"])
+
+    # two copies and the folder, then the folder again for the names, then the ledger
+    assert len(flushed) == 5
+    assert {p.name for p in (tmp_path / "archive").glob("*.xlsx")} == {
+        f"{hashlib.sha256(b'a').hexdigest()}.xlsx", f"{hashlib.sha256(b'b').hexdigest()}.xlsx"
+    }
 
 
 def test_odd_names_and_extensions_cannot_escape_the_archive(tmp_path: Path) -> None:
