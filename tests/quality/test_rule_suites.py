@@ -110,10 +110,9 @@ def test_every_rule_the_dbt_models_emit_has_a_suite_rule() -> None:
         for model in yaml.safe_load(path.read_text()).get("models", []):
             if model["name"] not in by_model:
                 continue
-            column = next(c for c in model["columns"] if c["name"] == "rule_id")
-            accepted = next(t for t in column["data_tests"] if isinstance(t, dict))
+            (tests,) = [t["column_tests"] for t in model["data_tests"] if "column_tests" in t]
             emitted[by_model[model["name"]]] = set(
-                accepted["accepted_values"]["arguments"]["values"]
+                tests["arguments"]["accepted_values"]["rule_id"]
             )
     in_suites: dict[str, set[str]] = {}
     for checkpoint, rule, _ in suite_rules():
