@@ -11,9 +11,9 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
@@ -27,6 +27,9 @@ from dagster import (
 from orchestration.lib.resources import WAREHOUSE_POOL, WarehouseResource
 from orchestration.lib.warehouse import build_connection
 from orchestration.quality.gx_runner import RuleOutcome, SuiteOutcome, run_checkpoint
+
+if TYPE_CHECKING:  # pandas is imported by the checks that run, not at start-up
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -168,7 +171,7 @@ def _build_check(check: PlanCheck) -> AssetChecksDefinition:
     return blocking_check(check.name, check.model, check.description, evaluate)
 
 
-def _result(check: PlanCheck, frame: pd.DataFrame, outcome: SuiteOutcome) -> AssetCheckResult:
+def _result(check: PlanCheck, frame: "pd.DataFrame", outcome: SuiteOutcome) -> AssetCheckResult:
     blocking = outcome.failed("critical")
     failed = outcome.failed()
     summary = "; ".join(_rule_summary(rule) for rule in failed) or "all rules passed"
@@ -206,7 +209,7 @@ def _subject(row: dict[str, object]) -> str:
     return " ".join(names + values)
 
 
-def _unexpected(frame: pd.DataFrame, rule: RuleOutcome) -> pd.DataFrame:
+def _unexpected(frame: "pd.DataFrame", rule: RuleOutcome) -> "pd.DataFrame":
     """The frame's rows that GE names as unexpected, matched on the index columns it returns."""
     if not rule.unexpected_rows:
         return frame.iloc[0:0]
@@ -234,7 +237,7 @@ def rules_markdown(outcome: SuiteOutcome, findings: Mapping[str, int] | None = N
     return "\n".join(lines)
 
 
-def _frame_markdown(frame: pd.DataFrame, columns: Sequence[str]) -> str:
+def _frame_markdown(frame: "pd.DataFrame", columns: Sequence[str]) -> str:
     present = [column for column in columns if column in frame.columns]
     return frame[present].astype(str).to_markdown(index=False)
 

@@ -19,12 +19,14 @@ from decimal import Decimal
 from functools import lru_cache
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 
 from orchestration.lib.paths import EXPECTATIONS_DIR, ProjectPaths
 from orchestration.quality.data_docs import make_offline
+
+if TYPE_CHECKING:  # pandas is imported by the checks that run, not at start-up
+    import pandas as pd
 
 # Analytics are also off in great_expectations.yml; the variable covers contexts built
 # before the file is read.

@@ -18,8 +18,8 @@ Severity decides what a failure stops:
 import json
 from collections import Counter
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
@@ -30,6 +30,9 @@ from dagster import (
 
 from orchestration.quality.checks import blocking_check, rules_markdown
 from orchestration.quality.gx_runner import RuleOutcome, SuiteOutcome, run_checkpoint
+
+if TYPE_CHECKING:  # pandas is imported by the checks that run, not at start-up
+    import pandas as pd
 
 FINDINGS_TABLE = "quality.rule_findings"
 
@@ -126,8 +129,12 @@ def _build_check(check: RuleCheck) -> AssetChecksDefinition:
     return blocking_check(check.name, check.model, check.description, evaluate)
 
 
-def findings_frame(check: RuleCheck, frame: pd.DataFrame, outcome: SuiteOutcome) -> pd.DataFrame:
+def findings_frame(
+    check: RuleCheck, frame: "pd.DataFrame", outcome: SuiteOutcome
+) -> "pd.DataFrame":
     """One row per subject GE found failing, with the rule's words and what it stops."""
+    import pandas as pd
+
     parts = []
     for rule in outcome.failed():
         failing = _failing_rows(frame, rule)
@@ -155,7 +162,7 @@ FINDING_COLUMNS = (
 )
 
 
-def _failing_rows(frame: pd.DataFrame, rule: RuleOutcome) -> pd.DataFrame:
+def _failing_rows(frame: "pd.DataFrame", rule: RuleOutcome) -> "pd.DataFrame":
     """The frame's rows GE lists as unexpected for `rule`, by their observation id.
 
     A table-level rule (no unexpected rows listed) is reported by the check's metadata,
@@ -172,7 +179,7 @@ def _action(severity: str, reaches_tiers: bool) -> str:
     return "blocks_publish" if reaches_tiers else "file_held"
 
 
-def record_findings(connection, check: RuleCheck, findings: pd.DataFrame) -> None:
+def record_findings(connection, check: RuleCheck, findings: "pd.DataFrame") -> None:
     """Replace this check's findings: the table always says what the latest build found."""
     connection.execute(
         f"""
@@ -197,7 +204,7 @@ def record_findings(connection, check: RuleCheck, findings: pd.DataFrame) -> Non
 
 
 def _result(
-    check: RuleCheck, frame: pd.DataFrame, outcome: SuiteOutcome, findings: pd.DataFrame
+    check: RuleCheck, frame: "pd.DataFrame", outcome: SuiteOutcome, findings: "pd.DataFrame"
 ) -> AssetCheckResult:
     blocking = findings[findings["action"] == "blocks_publish"] if len(findings) else findings
     table_rules_failed = [
@@ -225,7 +232,7 @@ def _result(
     )
 
 
-def _summary(findings: pd.DataFrame, table_rules_failed: list[RuleOutcome]) -> str:
+def _summary(findings: "pd.DataFrame", table_rules_failed: list[RuleOutcome]) -> str:
     if findings.empty and not table_rules_failed:
         return "all rules passed"
     counts = Counter(zip(findings["rule_id"], findings["action"]))
@@ -244,19 +251,19 @@ def _summary(findings: pd.DataFrame, table_rules_failed: list[RuleOutcome]) -> s
     return "; ".join(parts)
 
 
-def _months(frame: pd.DataFrame) -> str:
+def _months(frame: "pd.DataFrame") -> str:
     months = sorted({str(month) for month in frame.get("period", []) if month})
     return f"{months[0]} … {months[-1]} ({len(months)})" if months else "none"
 
 
-def _by_month(findings: pd.DataFrame) -> str:
+def _by_month(findings: "pd.DataFrame") -> str:
     if findings.empty:
         return "no findings"
     table = findings.groupby(["period", "rule_id"]).size().unstack(fill_value=0)
     return table.to_markdown()
 
 
-def _first_findings(findings: pd.DataFrame, limit: int = 20) -> str:
+def _first_findings(findings: "pd.DataFrame", limit: int = 20) -> str:
     if findings.empty:
         return "no findings"
     columns = [

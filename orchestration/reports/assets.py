@@ -11,7 +11,6 @@ from orchestration.lib.paths import ProjectPaths
 from orchestration.lib.resources import WarehouseResource
 from orchestration.lib.warehouse import connect_readonly, table_exists
 from orchestration.lib.workers import worker_count, worker_pool
-from orchestration.reports.dispatch import write_dispatch_report
 from orchestration.reports.feedback import FeedbackRun, months_with_files, write_month_feedback
 
 
@@ -23,6 +22,10 @@ def dispatch_report(context: AssetExecutionContext, warehouse: WarehouseResource
     if month is None:
         context.log.info("no county report loaded yet: no dispatch report to write")
         return MaterializeResult(metadata={"files_written": 0})
+
+    # Imported here: matplotlib and openpyxl are for this step alone, and were imported
+    # while dbt ran (orchestration.lib.later_imports), not at the load's start.
+    from orchestration.reports.dispatch import write_dispatch_report
 
     files = write_dispatch_report(paths, month, paths.warehouse_dir / "reports")
     context.log.info(f"dispatch report {month}: {files.html}, {files.xlsx}")

@@ -17,13 +17,12 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from openpyxl.utils import get_column_letter
-
 from . import form
 from .checks import VillageCells, check_village_prefix
 from .form import Table
 from .model import FindingLog, ParsedSubmission, Value
 from .values import Parsed, clean_text, parse_value
+from .workbook import column_letter
 from .xlsx import parse_period
 
 HEADER: tuple[str, ...] = ("county_code", "period", "table", "row_key", "indicator", "value")
@@ -59,7 +58,7 @@ class Record:
     columns: dict[str, int]
 
     def cell(self, name: str) -> str:
-        return f"{get_column_letter(self.columns[name] + 1)}{self.line}"
+        return f"{column_letter(self.columns[name] + 1)}{self.line}"
 
 
 def decode(data: bytes) -> str:
@@ -137,7 +136,7 @@ def _header(names: list[str], log: FindingLog) -> dict[str, int]:
             columns[key] = index
         elif key:
             log.add(
-                "info", "extra_column", line=1, cell=f"{get_column_letter(index + 1)}1",
+                "info", "extra_column", line=1, cell=f"{column_letter(index + 1)}1",
                 zh=f"“{name}”不是长表的列，已忽略", en=f"the column “{name}” is not part of the "
                 "long format and was ignored",
                 found=name,

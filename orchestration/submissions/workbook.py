@@ -31,7 +31,6 @@ from xml.parsers import expat
 
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import EntitiesForbidden, ExternalReferenceForbidden
-from openpyxl.utils import get_column_letter
 from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum
 
 from .model import explain_damage
@@ -148,7 +147,20 @@ class Grid:
 
 
 def cell_ref(row: int, col: int) -> str:
-    return f"{get_column_letter(col)}{row}"
+    return f"{column_letter(col)}{row}"
+
+
+@functools.lru_cache(maxsize=1024)
+def column_letter(col: int) -> str:
+    """A 1-based column number as its letters (1 -> A, 27 -> AA), as openpyxl's
+    get_column_letter, without importing openpyxl into every process that reads."""
+    if not 1 <= col <= 18278:
+        raise ValueError(f"no column {col} (columns run from 1 to 18278, A to ZZZ)")
+    letters = ""
+    while col:
+        col, remainder = divmod(col - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
 
 
 @functools.lru_cache(maxsize=1 << 16, typed=True)

@@ -27,7 +27,6 @@ from itertools import repeat
 from operator import attrgetter, is_
 from pathlib import Path
 
-from openpyxl.utils import get_column_letter
 
 from . import form
 from .checks import VillageCells, check_village_prefix
@@ -43,7 +42,7 @@ from .values import (
     parse_remembered,
     parse_value,
 )
-from .workbook import Grid, cell_ref, display, load_grids, scan_package
+from .workbook import Grid, cell_ref, column_letter, display, load_grids, scan_package
 
 HEADER_SEARCH_ROWS = 40
 TOTAL_WORDS = frozenset({"合计", "总计"})
@@ -84,7 +83,7 @@ class Columns:
         form order."""
         if self._values is None:
             self._values = [
-                (i, self.by_indicator[i.id], get_column_letter(self.by_indicator[i.id]),
+                (i, self.by_indicator[i.id], column_letter(self.by_indicator[i.id]),
                  column_cache(i.kind, i.scale))
                 for i in tbl.value_indicators if i.id in self.by_indicator
             ]
@@ -542,7 +541,7 @@ def _read_clean_rows(
                 map(_raw_of, parsed), repeat(None)),
         ))
     if tbl.key_indicator is not None:
-        letters = get_column_letter(columns.by_indicator[tbl.key_indicator.id])
+        letters = column_letter(columns.by_indicator[tbl.key_indicator.id])
         state.keys.update(zip(keys, [letters + number for number in numbers]))
     state.data_rows = count
     return True

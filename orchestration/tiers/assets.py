@@ -18,6 +18,7 @@ from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 from packaging import version
 
+from orchestration.lib.later_imports import import_later_modules
 from orchestration.lib.paths import DBT_PROJECT_DIR
 from orchestration.lib.periods import REPORTING_MONTH, shift_month
 from orchestration.lib.resources import WAREHOUSE_POOL, WarehouseResource
@@ -110,8 +111,10 @@ def dbt_models(
     # The project's own target folder, not a fresh one per run, so dbt can reuse the parse
     # made at set-up (partial parsing) instead of parsing every file again.
     target = DBT_PROJECT_DIR / "target"
-    # The checks after dbt need Great Expectations; build its context while dbt runs.
+    # The checks after dbt need Great Expectations; build its context while dbt runs, and
+    # import what the checks and the report use.
     start_warm_up()
+    import_later_modules()
     yield from dbt.cli(["build"], context=context, target_path=target).stream()
 
 
