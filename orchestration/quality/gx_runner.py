@@ -33,9 +33,9 @@ if TYPE_CHECKING:  # pandas is imported by the checks that run, not at start-up
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 # Runs of a suite whose results stay in GE's store; older ones move to gx/archive/. GE's
-# Data Docs action lists the whole store and loads every result in it for its index, on
-# every checkpoint: with a year of nightly loads (some 4,000 results) that cost about 1 s a
-# checkpoint, 13 s a run, and it grew with every run. Every result is also a row of
+# Data Docs index lists the whole store and loads every result in it, on every build:
+# with a year of nightly loads (some 4,000 results) that cost about 1 s a build, 13 s a
+# run when every checkpoint built it, and it grew with every run. Every result is also a row of
 # quality.expectation_results, and its page stays in the Data Docs.
 KEPT_RESULTS = 31
 
@@ -135,10 +135,21 @@ class _Worker:
         if cls._running is None or cls._running[0] != _gx_dirs():
             return None
         try:
-            return cls._running[1].submit(_run_checkpoint_here, name, frame).result()
+            return cls._running[1].submit(_validate_in_worker, name, frame).result()
         except BrokenProcessPool:
             cls.stop()  # it died; this process runs the checks from now on
             return None
+
+    @classmethod
+    def finish(cls) -> None:
+        """Write the Data Docs pages still owed, then end the worker."""
+        if cls._running is None:
+            return
+        try:
+            cls._running[1].submit(_PendingDocs.build).result()
+        except BrokenProcessPool:
+            pass  # the pages of its last checks are missing; the next run writes the index
+        cls.stop()
 
 
 def _log_file() -> str | None:
@@ -159,8 +170,63 @@ def _context_ready() -> bool:
 
 
 def stop_worker() -> None:
-    """End the checks' worker process, if any (the nightly command, after its run)."""
-    _Worker.stop()
+    """Finish and end the checks' worker process, if any (the nightly command, after its
+    run): the Data Docs pages of its last checks are written first."""
+    _Worker.finish()
+
+
+def _validate_in_worker(name: str, frame: pd.DataFrame) -> SuiteOutcome:
+    with _context_lock:
+        outcome, pages = _validate(name, frame)
+    _PendingDocs.add(pages)
+    return outcome
+
+
+class _PendingDocs:
+    """In the checks' worker: Data Docs pages owed, written by a thread of the worker once
+    the checks pause.
+
+    The verdict goes back to the load as soon as GE has it; the pages (about 40 ms a
+    checkpoint, most of it the site's index) are written together while the load goes on
+    to the feedback and the report. A check that comes meanwhile waits for the context.
+    """
+
+    pages: list[Any] = []
+    added = threading.Event()
+    thread: threading.Thread | None = None
+    # Longer than the load takes between two checks, shorter than the steps after them;
+    # DUKAN_GX_DOCS_QUIET_S sets another (a very long one leaves the pages to the end).
+    QUIET_S = float(os.environ.get("DUKAN_GX_DOCS_QUIET_S", "0.25"))
+
+    @classmethod
+    def add(cls, pages: list[Any]) -> None:
+        cls.pages.extend(pages)
+        cls.added.set()
+        if cls.thread is None:
+            cls.thread = threading.Thread(target=cls._when_quiet, name="gx-docs", daemon=True)
+            cls.thread.start()
+
+    @classmethod
+    def _when_quiet(cls) -> None:
+        while True:
+            cls.added.wait()
+            cls.added.clear()
+            if cls.added.wait(cls.QUIET_S):
+                continue  # another check came: wait for the next pause
+            try:
+                cls.build()
+            except Exception:  # noqa: BLE001 - logged; the pages are built at the next pause
+                traceback.print_exc()
+
+    @classmethod
+    def build(cls) -> None:
+        with _context_lock:
+            pages, cls.pages = cls.pages, []
+            try:
+                build_data_docs(pages)
+            except BaseException:
+                cls.pages[:0] = pages  # owed still
+                raise
 
 
 # What the last warm-up raised, as a traceback, for whoever looks into a slow first check.
@@ -204,20 +270,41 @@ def run_checkpoint(name: str, frame: pd.DataFrame) -> SuiteOutcome:
 
 
 def _run_checkpoint_here(name: str, frame: pd.DataFrame) -> SuiteOutcome:
+    with _context_lock:
+        outcome, pages = _validate(name, frame)
+        build_data_docs(pages)
+    return outcome
+
+
+def _validate(name: str, frame: pd.DataFrame) -> tuple[SuiteOutcome, list[Any]]:
+    """The checkpoint's outcome, and the Data Docs pages it calls for (its validation
+    result and its suite), which ``build_data_docs`` writes."""
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+    )
+
     paths = ProjectPaths.from_env()
     archive_old_results(results_dir(paths) / name, results_archive_dir(paths) / name)
-    with _context_lock:
-        context = _context()
-    checkpoint = context.checkpoints.get(name)
+    checkpoint = _context().checkpoints.get(name)
     result = checkpoint.run(batch_parameters={"dataframe": frame})
-    # The checkpoint's action has just written its Data Docs pages: no remote references.
-    make_offline(data_docs_dir(paths))
 
     rules: list[RuleOutcome] = []
-    for run_result in result.run_results.values():
+    pages: list[Any] = []
+    for identifier, run_result in result.run_results.items():
+        pages += [identifier, ExpectationSuiteIdentifier(name=run_result.suite_name)]
         for expectation_result in run_result.results:
             rules.append(_outcome(expectation_result))
-    return SuiteOutcome(suite=name, rules=rules)
+    return SuiteOutcome(suite=name, rules=rules), pages
+
+
+def build_data_docs(pages: list[Any]) -> None:
+    """Write these pages and the index of the Data Docs site, then strip the pages of
+    remote references. (The checkpoints carry no Data Docs action: an index built once for
+    a run's thirteen checkpoints costs what one built for each of them does.)"""
+    if not pages:
+        return
+    _context().build_data_docs(resource_identifiers=pages, build_index=True)
+    make_offline(data_docs_dir(ProjectPaths.from_env()))
 
 
 def archive_old_results(suite_results: Path, suite_archive: Path,

@@ -1,8 +1,9 @@
 """Data Docs page views that compile GE's Jinja templates once per process, not per page.
 
-Every checkpoint's Data Docs action builds a new site builder, whose views each make a new
-Jinja environment, and an environment caches only the templates it compiled itself. So
-every page rendered compiled GE's templates again: about 50 compilations a checkpoint,
+Every Data Docs build (``gx_runner.build_data_docs``) makes a new site builder, whose
+views each make a new Jinja environment, and an environment caches only the templates it
+compiled itself. So every page rendered compiled GE's templates again: about 50
+compilations a checkpoint,
 some 60 % of a checkpoint's time. These views give their environment a bytecode cache
 shared by the process. The pages are unchanged: Jinja still reads each template's source,
 and uses the cached code only when the source's checksum matches the one it was made from.

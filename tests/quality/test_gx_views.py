@@ -44,7 +44,7 @@ def _normalised(html: str) -> str:
 
 def test_the_site_renders_its_pages_with_the_cached_views(scratch_warehouse: Path) -> None:
     gx_runner.run_checkpoint("submission_file_rules", frame("flow_balance", [("exact", 0, 0)]))
-    # The checkpoint's Data Docs action compiled GE's templates into the shared cache.
+    # Building its Data Docs pages compiled GE's templates into the shared cache.
     assert gx_views.BYTECODE_CACHE._code
     pages = list((scratch_warehouse / "data_docs" / "validations").rglob("*.html"))
     assert pages and "flow_balance" in pages[0].read_text(encoding="utf-8")

@@ -5,6 +5,7 @@ warm-up) the checks run in the load's own process and report what they meet."""
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -47,6 +48,40 @@ def test_the_checks_run_in_the_worker_started_for_this_warehouse(
                                        frame("flow_balance", [("off by two", 10, 8)]))
     assert not failing.success
     assert [rule.rule_id for rule in failing.failed()] == ["flow_balance"]
+
+
+def _pages(warehouse: Path, suite: str) -> list[Path]:
+    return list((warehouse / "data_docs" / "validations" / suite).rglob("*.html"))
+
+
+def test_the_workers_data_docs_pages_are_written_once_the_checks_pause(
+    scratch_warehouse: Path,
+) -> None:
+    gx_runner.start_warm_up()
+    gx_runner.run_checkpoint("submission_file_rules", frame("flow_balance", [("exact", 0, 0)]))
+    index = scratch_warehouse / "data_docs" / "index.html"
+
+    def written() -> bool:  # the page, then the offline index that lists it
+        return index.exists() and "submission_file_rules" in index.read_text(encoding="utf-8")
+
+    deadline = time.monotonic() + 60
+    while not written() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert written()
+    assert len(_pages(scratch_warehouse, "submission_file_rules")) == 1
+
+
+def test_stopping_the_worker_writes_the_pages_it_still_owes(
+    scratch_warehouse: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A pause longer than the test: only the stop can have written the pages.
+    monkeypatch.setenv("DUKAN_GX_DOCS_QUIET_S", "3600")
+    gx_runner.start_warm_up()
+    for name in ("first", "second"):
+        gx_runner.run_checkpoint("submission_file_rules", frame("flow_balance", [(name, 0, 0)]))
+    assert _pages(scratch_warehouse, "submission_file_rules") == []
+    gx_runner.stop_worker()
+    assert len(_pages(scratch_warehouse, "submission_file_rules")) == 2
 
 
 def test_a_worker_for_another_warehouse_is_not_used(
