@@ -56,13 +56,19 @@ def prepared(tmp_path: Path):
         started.process.kill()
 
 
+def _hand_over(prepared: dbt_warm.Prepared, tmp_path: Path, *args: str) -> tuple[int, str, str]:
+    """A dbt command through the prepared process: the caller's status and output."""
+    client = _client(_build_db(tmp_path), tmp_path / "target", *args,
+                     socket_path=str(prepared.socket_path))
+    stdout, stderr = client.communicate(timeout=300)
+    return client.returncode, stdout, stderr
+
+
 def test_the_prepared_process_runs_the_command_with_the_callers_streams(
     prepared: dbt_warm.Prepared, tmp_path: Path
 ) -> None:
-    client = _client(_build_db(tmp_path), tmp_path / "target", "parse",
-                     socket_path=str(prepared.socket_path))
-    stdout, stderr = client.communicate(timeout=300)
-    assert client.returncode == 0, stdout + stderr
+    code, stdout, stderr = _hand_over(prepared, tmp_path, "parse")
+    assert code == 0, stdout + stderr
     assert "Running with dbt=" in stdout, stdout + stderr  # dbt wrote to the caller's output
     # dbt ran in the prepared process, which ended with its command.
     assert _log_pids(tmp_path / "target") == {prepared.process.pid}
@@ -73,10 +79,8 @@ def test_the_prepared_process_runs_the_command_with_the_callers_streams(
 def test_the_exit_status_and_the_error_reach_the_caller(
     prepared: dbt_warm.Prepared, tmp_path: Path
 ) -> None:
-    client = _client(_build_db(tmp_path), tmp_path / "target", "no-such-command",
-                     socket_path=str(prepared.socket_path))
-    stdout, stderr = client.communicate(timeout=300)
-    assert client.returncode == 2, stdout + stderr
+    code, stdout, stderr = _hand_over(prepared, tmp_path, "no-such-command")
+    assert code == 2, stdout + stderr
     assert "no-such-command" in stderr
     assert prepared.process.wait(timeout=30) == 2
 
