@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -47,6 +48,13 @@ def _log_pids(target: Path) -> set[int]:
     return pids
 
 
+def _listening(prepared: dbt_warm.Prepared) -> None:
+    """Until the prepared process listens (a caller that comes earlier runs dbt itself)."""
+    deadline = time.monotonic() + 120
+    while not prepared.socket_path.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
 @pytest.fixture()
 def prepared(tmp_path: Path):
     started = dbt_warm.start(tmp_path / "prepared.log")
@@ -58,6 +66,7 @@ def prepared(tmp_path: Path):
 
 def _hand_over(prepared: dbt_warm.Prepared, tmp_path: Path, *args: str) -> tuple[int, str, str]:
     """A dbt command through the prepared process: the caller's status and output."""
+    _listening(prepared)
     client = _client(_build_db(tmp_path), tmp_path / "target", *args,
                      socket_path=str(prepared.socket_path))
     stdout, stderr = client.communicate(timeout=300)
@@ -106,12 +115,11 @@ def test_an_unused_prepared_process_quits_with_its_lifeline(tmp_path: Path) -> N
 def test_a_signal_to_the_caller_reaches_the_dbt_it_handed_over_to(
     prepared: dbt_warm.Prepared, tmp_path: Path
 ) -> None:
-    deadline = time.monotonic() + 120
-    while not prepared.socket_path.exists() and time.monotonic() < deadline:
-        time.sleep(0.01)  # listening
+    _listening(prepared)
     # A full parse of the project takes seconds: long enough to be stopped in the middle.
     client = _client(_build_db(tmp_path), tmp_path / "target", "parse", "--no-partial-parse",
                      socket_path=str(prepared.socket_path))
+    deadline = time.monotonic() + 120
     while prepared.socket_path.exists() and time.monotonic() < deadline:
         time.sleep(0.01)  # the socket goes once the command is taken
     assert not prepared.socket_path.exists()
@@ -119,3 +127,34 @@ def test_a_signal_to_the_caller_reaches_the_dbt_it_handed_over_to(
     client.communicate(timeout=60)
     assert client.returncode == -signal.SIGTERM
     assert prepared.process.wait(timeout=60) == -signal.SIGTERM
+
+
+
+def test_a_caller_that_gave_up_is_not_run_for(prepared: dbt_warm.Prepared, tmp_path: Path) -> None:
+    """The prepared process runs nothing until the caller says go: a caller that stopped
+    waiting runs dbt itself, and two dbts must never build one file."""
+    _listening(prepared)
+    request = json.dumps({"argv": ["dbt", "parse"], "env": dict(os.environ),
+                          "cwd": str(tmp_path)}).encode()
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as caller:
+        caller.connect(str(prepared.socket_path))
+        socket.send_fds(caller, [len(request).to_bytes(4, "big")], [0, 1, 2])
+        caller.sendall(request)
+        assert b'"pid"' in caller.makefile("rb").readline()
+    assert prepared.process.wait(timeout=30) == 0
+    assert not (tmp_path / "target").exists() and not (tmp_path / "logs").exists()
+
+
+def test_a_socket_that_never_answers_leaves_dbt_to_the_caller(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    silent = tmp_path / "silent.sock"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
+        listener.bind(str(silent))
+        listener.listen(1)
+        monkeypatch.setattr(dbt_warm, "ACCEPT_TIMEOUT_S", 0.5)
+        started = time.monotonic()
+        code = dbt_warm.run_prepared(["dbt", "parse"],
+                                     {dbt_warm.SOCKET_VARIABLE: str(silent)}, tmp_path)
+    assert code is None
+    assert time.monotonic() - started < 30

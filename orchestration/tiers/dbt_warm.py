@@ -42,6 +42,9 @@ _HEADER = struct.Struct("!I")
 _STANDARD_STREAMS = [0, 1, 2]
 # A request is a command line and an environment: far less than this.
 _MAX_REQUEST = 1 << 20
+# How long a caller waits for the prepared process to take its command (see run_prepared).
+ACCEPT_TIMEOUT_S = 120.0
+_GO = b"go\n"
 # Should the lifeline never close (a process that inherited it and lives on), the prepared
 # process still goes; a command after this finds it gone and runs dbt itself.
 _IDLE_LIMIT_S = 4 * 3600
@@ -100,6 +103,10 @@ def run_prepared(argv: list[str], environ: Mapping[str, str], cwd: Path) -> int 
         return None
     forwarding = _Forwarding()
     connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    # Whatever listens there must take the command in this time (it may still be importing
+    # dbt). Past it, this process runs dbt itself; the prepared one runs the command only
+    # on this process's "go", sent once its process id has come back.
+    connection.settimeout(ACCEPT_TIMEOUT_S)
     try:
         connection.connect(path)
         env = {k: v for k, v in environ.items() if k != SOCKET_VARIABLE}
@@ -108,13 +115,14 @@ def run_prepared(argv: list[str], environ: Mapping[str, str], cwd: Path) -> int 
         connection.sendall(request)
         replies = connection.makefile("rb")
         accepted = replies.readline()
-    except OSError:
-        accepted = b""
-    if not accepted:  # nothing of dbt ran there
+        pid = int(json.loads(accepted)["pid"])
+        connection.sendall(_GO)
+    except (OSError, ValueError, KeyError, TypeError):
         connection.close()
         forwarding.stop()
-        return None
-    forwarding.to(int(json.loads(accepted)["pid"]))
+        return None  # nothing of dbt ran there
+    connection.settimeout(None)  # dbt's build takes what it takes
+    forwarding.to(pid)
     status = replies.readline()
     if status:
         return int(json.loads(status)["exit"])
@@ -181,11 +189,17 @@ def serve(socket_path: str) -> NoReturn:
     if connection is None:
         os._exit(0)
     request, streams = _read_request(connection)
+    try:
+        connection.sendall(json.dumps({"pid": os.getpid()}).encode() + b"\n")
+        go = _receive_exactly(connection, len(_GO))
+    except OSError:
+        go = b""
+    if go != _GO:
+        os._exit(0)  # the caller gave up waiting and runs dbt itself
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     # Into the load's log, before the streams are the caller's.
     print(f"dbt_warm: process {os.getpid()} runs `{' '.join(request['argv'][:2])}` in "
           f"{request['cwd']}", flush=True)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    connection.sendall(json.dumps({"pid": os.getpid()}).encode() + b"\n")
     _take_over(request, streams)
     code = _run_cli(cli, request["argv"])
     for stream in (sys.stdout, sys.stderr):
@@ -216,13 +230,21 @@ def _read_request(connection: socket.socket) -> tuple[dict[str, Any], list[int]]
     (size,) = _HEADER.unpack(header)
     if size > _MAX_REQUEST:
         raise SystemExit(f"dbt_warm: a request of {size} bytes")
+    data = _receive_exactly(connection, size)
+    if len(data) < size:
+        raise SystemExit("dbt_warm: the request ended early")
+    return json.loads(data), streams
+
+
+def _receive_exactly(connection: socket.socket, size: int) -> bytes:
+    """``size`` bytes, or fewer if the caller closed the connection first."""
     data = b""
     while len(data) < size:
         chunk = connection.recv(size - len(data))
         if not chunk:
-            raise SystemExit("dbt_warm: the request ended early")
+            break
         data += chunk
-    return json.loads(data), streams
+    return data
 
 
 def _take_over(request: Mapping[str, Any], streams: list[int]) -> None:
