@@ -84,7 +84,9 @@ def _write_feedback(paths: ProjectPaths, months: list[str]) -> list[FeedbackRun]
     published warehouse.
     """
     if len(months) < _POOL_FROM_MONTHS:
-        return [write_month_feedback(paths, month) for month in months]
+        with connect_readonly(paths) as connection:
+            return [write_month_feedback(paths, month, connection=connection)
+                    for month in months]
     with worker_pool(worker_count(len(months))) as pool:
         return list(pool.map(write_month_feedback, [paths] * len(months), months))
 
