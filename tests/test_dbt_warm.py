@@ -158,3 +158,29 @@ def test_a_socket_that_never_answers_leaves_dbt_to_the_caller(
                                      {dbt_warm.SOCKET_VARIABLE: str(silent)}, tmp_path)
     assert code is None
     assert time.monotonic() - started < 30
+
+
+def test_a_caller_that_connects_and_says_nothing_does_not_keep_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DUKAN_DBT_WARM_TIMEOUT_S", "1")  # the prepared process reads it
+    prepared = dbt_warm.start(tmp_path / "prepared.log")
+    try:
+        _listening(prepared)
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as silent:
+            silent.connect(str(prepared.socket_path))
+            assert prepared.process.wait(timeout=60) == 0
+    finally:
+        prepared.close()
+
+
+def test_garbage_on_the_socket_ends_it_without_running_anything(
+    prepared: dbt_warm.Prepared, tmp_path: Path
+) -> None:
+    _listening(prepared)
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as caller:
+        caller.connect(str(prepared.socket_path))
+        socket.send_fds(caller, [(5).to_bytes(4, "big")], [0, 1, 2])
+        caller.sendall(b"{oops")
+        assert prepared.process.wait(timeout=60) != 0
+    assert "not a request" in (tmp_path / "prepared.log").read_text()

@@ -42,8 +42,9 @@ _HEADER = struct.Struct("!I")
 _STANDARD_STREAMS = [0, 1, 2]
 # A request is a command line and an environment: far less than this.
 _MAX_REQUEST = 1 << 20
-# How long a caller waits for the prepared process to take its command (see run_prepared).
-ACCEPT_TIMEOUT_S = 120.0
+# How long a caller waits for the prepared process to take its command (see run_prepared),
+# and the prepared process for a caller that connected to send it and say go.
+ACCEPT_TIMEOUT_S = float(os.environ.get("DUKAN_DBT_WARM_TIMEOUT_S", "120"))
 _GO = b"go\n"
 # Should the lifeline never close (a process that inherited it and lives on), the prepared
 # process still goes; a command after this finds it gone and runs dbt itself.
@@ -188,14 +189,17 @@ def serve(socket_path: str) -> NoReturn:
     os.unlink(socket_path)
     if connection is None:
         os._exit(0)
-    request, streams = _read_request(connection)
+    # A caller that connects and then says nothing must not keep this process forever.
+    connection.settimeout(ACCEPT_TIMEOUT_S)
     try:
+        request, streams = _read_request(connection)
         connection.sendall(json.dumps({"pid": os.getpid()}).encode() + b"\n")
         go = _receive_exactly(connection, len(_GO))
-    except OSError:
+    except OSError:  # a timeout among them
         go = b""
     if go != _GO:
         os._exit(0)  # the caller gave up waiting and runs dbt itself
+    connection.settimeout(None)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     # Into the load's log, before the streams are the caller's.
     print(f"dbt_warm: process {os.getpid()} runs `{' '.join(request['argv'][:2])}` in "
@@ -233,7 +237,12 @@ def _read_request(connection: socket.socket) -> tuple[dict[str, Any], list[int]]
     data = _receive_exactly(connection, size)
     if len(data) < size:
         raise SystemExit("dbt_warm: the request ended early")
-    return json.loads(data), streams
+    try:
+        request = json.loads(data)
+        return {"argv": list(request["argv"]), "env": dict(request["env"]),
+                "cwd": str(request["cwd"])}, streams
+    except (ValueError, KeyError, TypeError) as error:
+        raise SystemExit(f"dbt_warm: not a request: {error}") from None
 
 
 def _receive_exactly(connection: socket.socket, size: int) -> bytes:
