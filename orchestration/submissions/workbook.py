@@ -413,7 +413,7 @@ _FORMULA_CELL = re.compile(
     rb'<c r="([A-Z]{1,3})(\d+)"(' + _ATTRIBUTES + rb')\s*>\s*<f' + _ATTRIBUTES
     + rb'\s*(?:/>|>([^<]*)</f\s*>)\s*(<v[\s/>])?'
 )
-_CELL_TYPE = re.compile(rb'\st\s*=\s*(?:"([^"]*)"|\'([^\']*)\')')
+_ATTRIBUTE = re.compile(rb'\s+([^\s=/>]+)\s*=\s*(?:"([^"]*)"|\'([^\']*)\')')
 _ENCODING = re.compile(rb'<\?xml[^>]*?\sencoding\s*=\s*["\']([^"\']+)')
 # The only entities a plain sheet can hold (expat refuses any other, and character
 # references are not plain); "&amp;" last, so "&amp;lt;" stays "&lt;".
@@ -424,7 +424,12 @@ _ENTITIES = ((b"&lt;", b"<"), (b"&gt;", b">"), (b"&quot;", b'"'), (b"&apos;", b"
 def _plain_formulas(data: bytes) -> dict[tuple[int, int], FormulaCell] | None:
     """The formula cells of a plain sheet, as the streaming pass finds them; None when a
     formula is in any other form (not first in its cell, a line break in its text, text
-    not in UTF-8), for the streaming pass to read.
+    not in UTF-8) or of text type, for the streaming pass to read.
+
+    Whether a formula stored its result matters only for a formula of text type (for a
+    number the value reader says), and is decided by any value element up to the next
+    cell, wherever it stands: so a text formula is left to the streaming pass, and every
+    formula here has ``cached`` false, as the streaming pass gives it.
 
     Most county forms are written from a template with totals as formulas, so a sheet
     with formulas is the common case, not the rare one.
@@ -438,21 +443,20 @@ def _plain_formulas(data: bytes) -> dict[tuple[int, int], FormulaCell] | None:
     encoding = _ENCODING.match(data)
     utf8 = encoding is None or encoding.group(1).lower() in (b"utf-8", b"utf8")
     formulas: dict[tuple[int, int], FormulaCell] = {}
-    for col, row, attributes, text, value in cells:
+    for col, row, attributes, text, _value in cells:
         # expat turns a line break in text into "\n"; the streaming pass has that form.
         if b"\r" in text or not (utf8 or text.isascii()):
             return None
+        types = [a or b for name, a, b in _ATTRIBUTE.findall(attributes) if name == b"t"]
+        if types != [] and types != [b"n"] and types != [b"b"]:
+            return None  # text, or an attribute named twice (not well-formed)
         for entity, character in _ENTITIES:
             text = text.replace(entity, character)
-        kind = _CELL_TYPE.search(attributes)
-        is_text = kind is not None and (kind.group(1) or kind.group(2)) == b"str"
         try:
             decoded = text.decode("utf-8")
         except UnicodeDecodeError:
             return None  # not well-formed: the streaming pass names the error
-        formulas[(int(row), _column(col.decode()))] = FormulaCell(
-            decoded, bool(value) and is_text
-        )
+        formulas[(int(row), _column(col.decode()))] = FormulaCell(decoded, False)
     return formulas
 
 
@@ -465,7 +469,8 @@ def _scan_plain(data: bytes, name: str, percent_styles: frozenset[str]) -> Sheet
     checked by expat, with no callbacks (the value reader accepts mismatched tags), with
     namespaces on.
     """
-    if not _is_plain(data):
+    # Style 0 is every cell's that names none: a percent style 0 cannot be found by its name.
+    if not _is_plain(data) or "0" in percent_styles:
         return None
 
     formulas = _plain_formulas(data)

@@ -80,9 +80,9 @@ _FORMULA_FORMS = {
     "cached-number": '<c r="A90"><f>SUM(A1:A5)</f><v>2</v></c>',
     "empty-value": '<c r="A90"><f>SUM(A1:A5)</f><v></v></c>',
     "no-value": '<c r="A90"><f>SUM(A1:A5)</f></c>',
-    "text-result": '<c r="A90" t="str"><f>A1&amp;"x"</f><v>ax</v></c>',
-    "empty-text-result": '<c r="A90" t="str"><f>""</f><v/></c>',
-    "quoted-type": "<c r=\"A90\" t='str'><f>\"x\"</f><v>x</v></c>",
+    "quoted-type": "<c r=\"A90\" t='n'><f>1</f><v>1</v></c>",
+    # " t='str'" inside another attribute's value is not the cell's type.
+    "type-inside-a-value": '<c r="A90" x=" t=\'str\'"><f>1</f><v>1</v></c>',
     "entities": '<c r="A90" s="1"><f>IF(A1&gt;0,"是",A2&lt;&gt;"&amp;")</f><v>1</v></c>',
     "shared": '<c r="A90"><f t="shared" ref="A90:B90" si="0">C90*2</f><v>4</v></c>'
               '<c r="B90"><f t="shared" si="0"/><v>6</v></c>',
@@ -172,6 +172,37 @@ def test_a_sheet_in_another_encoding_takes_the_streaming_pass(tmp_path: Path) ->
     assert _scan_plain(text.encode("utf-16"), SHEET, styles) is None
 
 
+@pytest.mark.parametrize(
+    "cells",
+    [
+        # Whether a text formula stored its result is decided by any <v> up to the next
+        # cell, wherever it stands: the streaming pass reads every text formula.
+        '<c r="A90" t="str"><f>A1&amp;"x"</f><v>ax</v></c>',
+        '<c r="A90" t="str"><f>""</f><v/></c>',
+        '<c r="A90" t="str"><f>1</f><extLst/><v>1</v></c>',
+        '<c r="A90" x=" t=\'n\'" t="str"><f>1</f><v>1</v></c>',
+        '<c r="A90" t="inlineStr"><f>1</f><is><t>1</t></is></c>',
+    ],
+    ids=["text-result", "empty-text-result", "element-before-value", "type-after-a-lure",
+         "inline-string"],
+)
+def test_text_formulas_take_the_streaming_pass(tmp_path: Path, cells: str) -> None:
+    sheets, styles = _sheets(_formatted_workbook(tmp_path / "宕昌县.xlsx"))
+    data = sheets[SHEET].decode().replace(
+        "</sheetData>", f'<row r="90">{cells}</row></sheetData>').encode()
+    assert _scan_plain(data, SHEET, styles) is None
+    assert (90, 1) in _scan_stream(io.BytesIO(data), SHEET, styles).formulas
+
+
+def test_a_percent_default_style_takes_the_streaming_pass(tmp_path: Path) -> None:
+    """A cell that names no style has style 0, which the patterns cannot find by name."""
+    sheets, styles = _sheets(_formatted_workbook(tmp_path / "宕昌县.xlsx"))
+    data = sheets[SHEET]
+    assert _scan_plain(data, SHEET, styles | {"0"}) is None
+    unstyled = _scan_stream(io.BytesIO(data), SHEET, styles | {"0"}).percent
+    assert len(unstyled) > len(_scan_stream(io.BytesIO(data), SHEET, styles).percent)
+
+
 def test_a_formula_in_a_sheet_of_another_encoding_takes_the_streaming_pass(
     tmp_path: Path,
 ) -> None:
@@ -180,11 +211,11 @@ def test_a_formula_in_a_sheet_of_another_encoding_takes_the_streaming_pass(
     text = '<?xml version="1.0" encoding="ISO-8859-1"?>' + text
     text = re.sub(r"<row .*</row>", "", text, flags=re.S)  # keep the sheet Latin-1
     # "Ã©" in Latin-1 is the bytes of "é" in UTF-8: read as UTF-8, the text would be wrong.
-    data = text.replace("</sheetData>", '<row r="90"><c r="A90" t="str"><f>"Ã©"</f><v>Ã©'
+    data = text.replace("</sheetData>", '<row r="90"><c r="A90"><f>LEN("Ã©")</f><v>2'
                         "</v></c></row></sheetData>").encode("latin-1")
     assert _scan_plain(data, SHEET, styles) is None
     assert _scan_stream(io.BytesIO(data), SHEET, styles).formulas == {
-        (90, 1): FormulaCell('"Ã©"', True)
+        (90, 1): FormulaCell('LEN("Ã©")', False)
     }
 
 
