@@ -11,6 +11,7 @@ import os
 import shutil
 import sys
 import threading
+import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -119,7 +120,8 @@ class _Worker:
         # spawn, not the parse's forkserver: GE's modules are not the parse's, and the
         # forkserver keeps the modules of whichever pool started it first.
         pool = ProcessPoolExecutor(1, mp_context=get_context("spawn"),
-                                   initializer=_in_worker, initargs=(_log_file(),))
+                                   initializer=_in_worker,
+                                   initargs=(_log_file(), os.getpid()))
         pool.submit(_context_ready)  # start it now, not at the first check
         cls._running = (_gx_dirs(), pool)
 
@@ -159,10 +161,21 @@ def _log_file() -> str | None:
     return name if isinstance(name, str) and Path(name).is_file() else None
 
 
-def _in_worker(log_file: str | None) -> None:
+def _in_worker(log_file: str | None, parent: int) -> None:
+    # The load's pid as it started this process: read here, it could already be init's.
+    threading.Thread(target=_exit_with, args=(parent,), name="parent-watch",
+                     daemon=True).start()
     if log_file is not None:
         sys.stdout = sys.stderr = open(log_file, "a", encoding="utf-8", buffering=1)  # noqa: SIM115
     _warm_up()
+
+
+def _exit_with(parent: int) -> None:
+    """End the worker when the load's process is gone (killed: nobody will stop it). A
+    pool's worker holds both ends of its task queue, so it would wait for a task forever."""
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(0)
 
 
 def _context_ready() -> bool:

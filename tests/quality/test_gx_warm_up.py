@@ -5,6 +5,8 @@ warm-up) the checks run in the load's own process and report what they meet."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -133,3 +135,34 @@ def test_the_environment_is_set_before_the_worker_starts(
     gx_runner.start_warm_up()
     assert seen == [(str(scratch_warehouse / "gx" / "validations"),
                      str(scratch_warehouse / "data_docs"))]
+
+
+def test_the_worker_ends_when_the_load_is_killed(tmp_path: Path) -> None:
+    """A load killed mid-run (SIGKILL) cannot stop its worker; the worker goes by itself."""
+    code = (
+        "import os, sys\n"
+        f"os.environ['DUKAN_WAREHOUSE_DIR'] = {str(tmp_path)!r}\n"
+        "from orchestration.quality import gx_runner\n"
+        "gx_runner.start_warm_up()\n"
+        "(pid,) = gx_runner._Worker._running[1]._processes\n"
+        "print(pid, flush=True)\n"
+        "os.kill(os.getpid(), 9)\n"
+    )
+    load = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert load.returncode == -9
+    worker = int(load.stdout.split()[0])
+    deadline = time.monotonic() + 60
+    while _alive(worker) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _alive(worker)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie is gone for every purpose here; it waits only for init to reap it.
+    status = Path(f"/proc/{pid}/status")
+    return not status.exists() or "zombie" not in status.read_text()
