@@ -113,10 +113,13 @@ class _Worker:
     the warehouse it was started for."""
 
     _running: tuple[tuple[str, str], ProcessPoolExecutor] | None = None
+    # The Data Docs pages of the checks it ran, as plain keys (``_page_keys``), until it
+    # has written them: if it dies first, this process writes them.
+    owed: list[tuple[str, tuple[str, ...]]] = []
 
     @classmethod
     def start(cls) -> None:
-        cls.stop()
+        cls.finish()
         # spawn, not the parse's forkserver: GE's modules are not the parse's, and the
         # forkserver keeps the modules of whichever pool started it first.
         pool = ProcessPoolExecutor(1, mp_context=get_context("spawn"),
@@ -130,6 +133,7 @@ class _Worker:
         if cls._running is not None:
             cls._running[1].shutdown(wait=False, cancel_futures=True)
             cls._running = None
+            cls.owed = []
 
     @classmethod
     def run(cls, name: str, frame: pd.DataFrame) -> SuiteOutcome | None:
@@ -137,10 +141,12 @@ class _Worker:
         if cls._running is None or cls._running[0] != _gx_dirs():
             return None
         try:
-            return cls._running[1].submit(_validate_in_worker, name, frame).result()
+            outcome, keys = cls._running[1].submit(_validate_in_worker, name, frame).result()
         except BrokenProcessPool:
-            cls.stop()  # it died; this process runs the checks from now on
+            cls._died()  # this process runs the checks from now on
             return None
+        cls.owed.extend(keys)
+        return outcome
 
     @classmethod
     def finish(cls) -> None:
@@ -150,8 +156,20 @@ class _Worker:
         try:
             cls._running[1].submit(_PendingDocs.build).result()
         except BrokenProcessPool:
-            pass  # the pages of its last checks are missing; the next run writes the index
+            cls._died()
+            return
+        cls.owed = []
         cls.stop()
+
+    @classmethod
+    def _died(cls) -> None:
+        """The worker is gone: write here the pages it may not have written."""
+        owed, cls.owed = cls.owed, []
+        cls.stop()
+        print(f"gx_runner: the checks' worker died; writing {len(owed) // 2} checkpoints' "
+              "Data Docs pages here, and running the next checks here", file=sys.stderr)
+        with _context_lock:
+            build_data_docs(_pages_from_keys(owed))
 
 
 def _log_file() -> str | None:
@@ -188,11 +206,30 @@ def stop_worker() -> None:
     _Worker.finish()
 
 
-def _validate_in_worker(name: str, frame: pd.DataFrame) -> SuiteOutcome:
+def _validate_in_worker(
+    name: str, frame: pd.DataFrame
+) -> tuple[SuiteOutcome, list[tuple[str, tuple[str, ...]]]]:
     with _context_lock:
         outcome, pages = _validate(name, frame)
     _PendingDocs.add(pages)
-    return outcome
+    return outcome, _page_keys(pages)
+
+
+def _page_keys(pages: list[Any]) -> list[tuple[str, tuple[str, ...]]]:
+    """GE's page identifiers as plain tuples: unpickling GE's own classes in the load's
+    process would import GE there, which the worker is for."""
+    return [(type(page).__name__, tuple(page.to_tuple())) for page in pages]
+
+
+def _pages_from_keys(keys: list[tuple[str, tuple[str, ...]]]) -> list[Any]:
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+
+    kinds = {kind.__name__: kind for kind in (ExpectationSuiteIdentifier,
+                                              ValidationResultIdentifier)}
+    return [kinds[kind].from_tuple(key) for kind, key in keys]
 
 
 class _PendingDocs:

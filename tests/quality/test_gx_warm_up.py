@@ -110,6 +110,21 @@ def test_a_worker_that_died_leaves_the_checks_to_this_process(scratch_warehouse:
     assert gx_runner._context.cache_info().currsize == 1
 
 
+def test_pages_a_dead_worker_owed_are_written_by_this_process(
+    scratch_warehouse: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DUKAN_GX_DOCS_QUIET_S", "3600")  # the worker keeps its pages owed
+    gx_runner.start_warm_up()
+    gx_runner.run_checkpoint("submission_file_rules", frame("flow_balance", [("a", 0, 0)]))
+    assert _pages(scratch_warehouse, "submission_file_rules") == []
+    (pid,) = _worker_pids()
+    os.kill(pid, 9)
+    gx_runner.run_checkpoint("submission_file_rules", frame("flow_balance", [("b", 0, 0)]))
+    # The dead worker's page and this check's own.
+    assert len(_pages(scratch_warehouse, "submission_file_rules")) == 2
+    assert gx_runner._Worker.owed == []
+
+
 def test_a_failed_warm_up_is_silent_and_the_check_reports_the_error(
     scratch_warehouse: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
