@@ -184,3 +184,19 @@ def test_garbage_on_the_socket_ends_it_without_running_anything(
         caller.sendall(b"{oops")
         assert prepared.process.wait(timeout=60) != 0
     assert "not a request" in (tmp_path / "prepared.log").read_text()
+
+
+def test_a_prepared_dbt_killed_from_outside_is_reported_by_the_caller(
+    prepared: dbt_warm.Prepared, tmp_path: Path
+) -> None:
+    _listening(prepared)
+    client = _client(_build_db(tmp_path), tmp_path / "target", "parse", "--no-partial-parse",
+                     socket_path=str(prepared.socket_path))
+    log = tmp_path / "prepared.log"
+    deadline = time.monotonic() + 120
+    while "runs `dbt parse`" not in log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.01)  # it took the command (it logs that after the caller's go)
+    prepared.process.kill()
+    _, stderr = client.communicate(timeout=60)
+    assert client.returncode == 2
+    assert f"prepared dbt process {prepared.process.pid} ended without an exit status" in stderr

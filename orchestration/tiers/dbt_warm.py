@@ -127,12 +127,16 @@ def run_prepared(argv: list[str], environ: Mapping[str, str], cwd: Path) -> int 
     status = replies.readline()
     if status:
         return int(json.loads(status)["exit"])
-    # The process ended without a status: killed. End the same way, so the caller's parent
-    # sees a dbt killed by that signal.
-    signum = forwarding.received[-1] if forwarding.received else signal.SIGTERM
-    signal.signal(signum, signal.SIG_DFL)
-    os.kill(os.getpid(), signum)
-    return 128 + signum
+    if forwarding.received:
+        # Stopped by the signal passed on: end the same way, so the caller's parent sees a
+        # dbt stopped by that signal.
+        signum = forwarding.received[-1]
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+        return 128 + signum
+    print(f"dbt_cli: the prepared dbt process {pid} ended without an exit status (killed "
+          "from outside?); see the load's log", file=sys.stderr, flush=True)
+    return 2
 
 
 class _Forwarding:
