@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
+from pathlib import Path
 
 
 def worker_count(tasks: int) -> int:
@@ -30,4 +33,43 @@ def worker_pool(
     context = get_context("forkserver")
     if preload:
         context.set_forkserver_preload(list(preload))
-    return ProcessPoolExecutor(workers, mp_context=context, initializer=initializer)
+    return ProcessPoolExecutor(workers, mp_context=context, initializer=start_worker,
+                               initargs=(os.getpid(), initializer))
+
+
+def start_worker(load: int, initializer: Callable[[], object] | None = None) -> None:
+    """A pool worker's first step: it ends with the load, then ``initializer`` runs."""
+    exit_with(load)
+    if initializer is not None:
+        initializer()
+
+
+def exit_with(load: int) -> None:
+    """End this worker process once the process ``load`` is gone.
+
+    A pool's worker holds both ends of its task queue, so a worker whose load was killed
+    (SIGKILL: nothing stops the pool) would wait for a task forever. The load's pid is
+    passed in, not read here: by the time a worker starts, its load may be gone already.
+    """
+    threading.Thread(target=_watch, args=(load,), name="load-watch", daemon=True).start()
+
+
+def _watch(load: int) -> None:
+    while _alive(load):
+        time.sleep(1)
+    os._exit(0)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A killed load whose parent has not reaped it yet is a zombie: gone for this purpose.
+    status = Path(f"/proc/{pid}/status")
+    try:
+        return "\nState:\tZ" not in status.read_text()
+    except OSError:
+        return True

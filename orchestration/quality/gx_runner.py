@@ -11,7 +11,6 @@ import os
 import shutil
 import sys
 import threading
-import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -24,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 
 from orchestration.lib.paths import EXPECTATIONS_DIR, ProjectPaths
+from orchestration.lib.workers import exit_with
 from orchestration.quality.data_docs import make_offline
 
 if TYPE_CHECKING:  # pandas is imported by the checks that run, not at start-up
@@ -179,21 +179,11 @@ def _log_file() -> str | None:
     return name if isinstance(name, str) and Path(name).is_file() else None
 
 
-def _in_worker(log_file: str | None, parent: int) -> None:
-    # The load's pid as it started this process: read here, it could already be init's.
-    threading.Thread(target=_exit_with, args=(parent,), name="parent-watch",
-                     daemon=True).start()
+def _in_worker(log_file: str | None, load: int) -> None:
+    exit_with(load)
     if log_file is not None:
         sys.stdout = sys.stderr = open(log_file, "a", encoding="utf-8", buffering=1)  # noqa: SIM115
     _warm_up()
-
-
-def _exit_with(parent: int) -> None:
-    """End the worker when the load's process is gone (killed: nobody will stop it). A
-    pool's worker holds both ends of its task queue, so it would wait for a task forever."""
-    while os.getppid() == parent:
-        time.sleep(1)
-    os._exit(0)
 
 
 def _context_ready() -> bool:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from orchestration.lib.workers import _alive
 from orchestration.quality import gx_runner
 from tests.quality.test_rule_suites import frame
 
@@ -171,13 +172,3 @@ def test_the_worker_ends_when_the_load_is_killed(tmp_path: Path) -> None:
     while _alive(worker) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not _alive(worker)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # A zombie is gone for every purpose here; it waits only for init to reap it.
-    status = Path(f"/proc/{pid}/status")
-    return not status.exists() or "zombie" not in status.read_text()
