@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -48,11 +49,22 @@ def _log_pids(target: Path) -> set[int]:
     return pids
 
 
+def _wait_until(condition: Callable[[], bool], seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
 def _listening(prepared: dbt_warm.Prepared) -> None:
     """Until the prepared process listens (a caller that comes earlier runs dbt itself)."""
-    deadline = time.monotonic() + 120
-    while not prepared.socket_path.exists() and time.monotonic() < deadline:
-        time.sleep(0.01)
+    _wait_until(prepared.socket_path.exists)
+
+
+def _long_command(prepared: dbt_warm.Prepared, tmp_path: Path) -> subprocess.Popen[str]:
+    """A full parse of the project, handed over: seconds, long enough to be stopped."""
+    _listening(prepared)
+    return _client(_build_db(tmp_path), tmp_path / "target", "parse", "--no-partial-parse",
+                   socket_path=str(prepared.socket_path))
 
 
 @pytest.fixture()
@@ -115,13 +127,8 @@ def test_an_unused_prepared_process_quits_with_its_lifeline(tmp_path: Path) -> N
 def test_a_signal_to_the_caller_reaches_the_dbt_it_handed_over_to(
     prepared: dbt_warm.Prepared, tmp_path: Path
 ) -> None:
-    _listening(prepared)
-    # A full parse of the project takes seconds: long enough to be stopped in the middle.
-    client = _client(_build_db(tmp_path), tmp_path / "target", "parse", "--no-partial-parse",
-                     socket_path=str(prepared.socket_path))
-    deadline = time.monotonic() + 120
-    while prepared.socket_path.exists() and time.monotonic() < deadline:
-        time.sleep(0.01)  # the socket goes once the command is taken
+    client = _long_command(prepared, tmp_path)
+    _wait_until(lambda: not prepared.socket_path.exists())  # it goes once a caller came
     assert not prepared.socket_path.exists()
     client.send_signal(signal.SIGTERM)
     client.communicate(timeout=60)
@@ -189,13 +196,10 @@ def test_garbage_on_the_socket_ends_it_without_running_anything(
 def test_a_prepared_dbt_killed_from_outside_is_reported_by_the_caller(
     prepared: dbt_warm.Prepared, tmp_path: Path
 ) -> None:
-    _listening(prepared)
-    client = _client(_build_db(tmp_path), tmp_path / "target", "parse", "--no-partial-parse",
-                     socket_path=str(prepared.socket_path))
+    client = _long_command(prepared, tmp_path)
     log = tmp_path / "prepared.log"
-    deadline = time.monotonic() + 120
-    while "runs `dbt parse`" not in log.read_text() and time.monotonic() < deadline:
-        time.sleep(0.01)  # it took the command (it logs that after the caller's go)
+    # It took the command: it logs that after the caller's go.
+    _wait_until(lambda: "runs `dbt parse`" in log.read_text())
     prepared.process.kill()
     _, stderr = client.communicate(timeout=60)
     assert client.returncode == 2
