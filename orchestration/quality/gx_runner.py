@@ -87,7 +87,7 @@ def results_archive_dir(paths: ProjectPaths) -> Path:
     return paths.warehouse_dir / "gx" / "archive"
 
 
-# Held while the context is built, so a warm-up thread and a check do not build two.
+# Held while GE's context is used: the warm-up, a check and the Data Docs thread take turns.
 _context_lock = threading.Lock()
 
 
