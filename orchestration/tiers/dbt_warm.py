@@ -10,10 +10,13 @@ so `dukan nightly` starts a process there that imports dbt and then waits (``sta
   pipe on its standard input is the lifeline: at end of file it quits);
 - the request is what `orchestration.tiers.dbt_cli` would have run itself: the command line,
   the environment, the working directory (the run's build folder) and the caller's standard
-  input, output and error, passed as file descriptors; the process takes them over and runs
-  dbt's command line as the caller would have, then reports the exit status;
+  input, output and error, passed as file descriptors; the process answers with its pid,
+  and on the caller's "go" takes them over and runs dbt's command line as the caller
+  would have, then reports the exit status (a caller that stopped waiting never says go,
+  so two dbts never run one command);
 - the caller (``run_prepared``) forwards SIGINT and SIGTERM to it, and exits with its status,
-  or by the same signal when it was killed, so whoever started dbt sees what dbt did.
+  or by the signal it passed on, so whoever started dbt sees what dbt did; a prepared
+  process killed from outside is reported as such.
 
 Nothing depends on it: with no prepared process (a run from the Dagster UI, a second dbt
 command, a process that failed to start), `dbt_cli` runs dbt itself, as before.
