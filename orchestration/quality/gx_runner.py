@@ -21,7 +21,6 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-
 from orchestration.lib.paths import EXPECTATIONS_DIR, ProjectPaths
 from orchestration.lib.workers import exit_with
 from orchestration.quality.data_docs import make_offline
@@ -36,8 +35,8 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 # Runs of a suite whose results stay in GE's store; older ones move to gx/archive/. GE's
 # Data Docs index lists the whole store and loads every result in it, on every build:
 # with a year of nightly loads (some 4,000 results) that cost about 1 s a build, 13 s a
-# run when every checkpoint built it, and it grew with every run. Every result is also a row of
-# quality.expectation_results, and its page stays in the Data Docs.
+# run when every checkpoint built it, and it grew with every run. Every result is also a
+# row of quality.expectation_results, and its page stays in the Data Docs.
 KEPT_RESULTS = 31
 
 
@@ -158,7 +157,6 @@ class _Worker:
         except BrokenProcessPool:
             cls._died()
             return
-        cls.owed = []
         cls.stop()
 
     @classmethod

@@ -9,8 +9,8 @@ frozen header. The bytes depend only on the content (fixed zip times, no save da
 
 Every text is data, never a formula: cells are inline strings, which Excel does not
 evaluate, and text that Excel would take for a formula when edited (=, +, -, @, and a
-leading tab or carriage return) also gets Excel's quote prefix. Characters a worksheet cannot hold (controls such as NUL, quoted from
-a broken file) are shown as U+FFFD.
+leading tab or carriage return) also gets Excel's quote prefix. Characters a worksheet
+cannot hold (controls such as NUL, quoted from a broken file) are shown as U+FFFD.
 """
 
 from __future__ import annotations

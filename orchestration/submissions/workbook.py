@@ -406,12 +406,11 @@ def _rare_positions(data: bytes, byte: bytes, start: int) -> list[int] | None:
 _NAME_RUN = re.compile(rb"[^\s>:]*")
 
 # A formula element, and a cell whose first child is one: column, row, the cell's other
-# attributes, the formula's text (None when the element is empty, ``<f .../>``) and
-# whether a value element follows it.
+# attributes and the formula's text (empty for an empty element, ``<f .../>``).
 _FORMULA_TAG = re.compile(rb"<f[\s/>]")
 _FORMULA_CELL = re.compile(
     rb'<c r="([A-Z]{1,3})(\d+)"(' + _ATTRIBUTES + rb')\s*>\s*<f' + _ATTRIBUTES
-    + rb'\s*(?:/>|>([^<]*)</f\s*>)\s*(<v[\s/>])?'
+    + rb'\s*(?:/>|>([^<]*)</f\s*>)'
 )
 _ATTRIBUTE = re.compile(rb'\s+([^\s=/>]+)\s*=\s*(?:"([^"]*)"|\'([^\']*)\')')
 _ENCODING = re.compile(rb'<\?xml[^>]*?\sencoding\s*=\s*["\']([^"\']+)')
@@ -443,7 +442,7 @@ def _plain_formulas(data: bytes) -> dict[tuple[int, int], FormulaCell] | None:
     encoding = _ENCODING.match(data)
     utf8 = encoding is None or encoding.group(1).lower() in (b"utf-8", b"utf8")
     formulas: dict[tuple[int, int], FormulaCell] = {}
-    for col, row, attributes, text, _value in cells:
+    for col, row, attributes, text in cells:
         # expat turns a line break in text into "\n"; the streaming pass has that form.
         if b"\r" in text or not (utf8 or text.isascii()):
             return None
