@@ -150,7 +150,7 @@ def parse_all(
             todo.append(job)
 
     if len(todo) < _SERIAL_BELOW:
-        results = (_parse_one(job, cache, key) for job in todo)
+        results = (parse_one(job, cache, key) for job in todo)
         _collect(results, outcomes, len(todo), progress)
     else:
         workers = worker_count(len(todo))
@@ -160,7 +160,7 @@ def parse_all(
             # Results come back a chunk at a time: small enough chunks that progress is
             # reported every few seconds and the last ones keep both workers busy.
             chunk = max(1, min(_CHUNK_MAX, len(todo) // (workers * 4)))
-            results = pool.map(_parse_one, todo, [cache] * len(todo), [key] * len(todo),
+            results = pool.map(parse_one, todo, [cache] * len(todo), [key] * len(todo),
                                chunksize=chunk)
             _collect(results, outcomes, len(todo), progress)
     return [outcomes[job.stem] for job in jobs]
@@ -188,7 +188,8 @@ def _no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-def _parse_one(job: ParseJob, cache: Path, key: bytes) -> ParseOutcome:
+def parse_one(job: ParseJob, cache: Path, key: bytes) -> ParseOutcome:
+    """Parse one file into the cache: a worker's task (and the parse ahead's)."""
     with _no_cycle_collection():
         return _parse_and_write(job, cache, key)
 
@@ -246,7 +247,11 @@ def _read_summary(
 
 
 def _cached_outcome(cache: Path, job: ParseJob) -> ParseOutcome:
-    record = pq.read_table(cached_paths(cache, job)["file"]).to_pylist()[0]
+    # ParquetFile, not read_table: a quarter of the time (0.3 ms), which a forced run of
+    # every month pays for each of its files.
+    record = pq.ParquetFile(cached_paths(cache, job)["file"]).read(
+        columns=["accepted", "values", "errors", "warnings"]
+    ).to_pylist()[0]
     return ParseOutcome(
         job, True, bool(record["accepted"]), int(record["values"]),
         int(record["errors"]) + int(record["warnings"]),
