@@ -67,21 +67,12 @@ def _run_job(paths: ProjectPaths, decision: fingerprint.Decision, log_path: Path
 
 def _load(paths: ProjectPaths, decision: fingerprint.Decision, log_path: Path,
           force: bool) -> int:
-    # Imported here: Dagster alone takes seconds to import, which a run with nothing new
-    # to load does not pay.
-    from dagster import DagsterInstance
-
-    from orchestration.definitions import defs
     from orchestration.lib.personal import load_key
     from orchestration.lib.warehouse import acquire_load_lock
-    from orchestration.quality.gx_runner import stop_worker
-    from orchestration.submissions.automation import (
-        month_range_tags,
-        nightly_months,
-        nightly_range,
-    )
+    from orchestration.submissions import parse_ahead
+    from orchestration.submissions.archive import drop_months
+    from orchestration.submissions.months import nightly_months, nightly_range
 
-    job = defs.resolve_job_def("nightly_load")
     try:
         acquire_load_lock(paths)
     except RuntimeError as error:
@@ -101,6 +92,26 @@ def _load(paths: ProjectPaths, decision: fingerprint.Decision, log_path: Path,
         start, end, why = nightly_months(paths.raw_dir, decision.changed,
                                          decision.changed_months)
     print(f"months {start}..{end}: {why}")
+    # The months' files, parsed on the idle core while Dagster starts (parse_ahead).
+    months = [month for month in drop_months(paths.raw_dir) if start <= month <= end]
+    parse_ahead.start(paths.raw_dir, paths.warehouse_dir, months, log_path)
+    try:
+        return _execute(paths, decision, log_path, (start, end))
+    finally:
+        parse_ahead.stop()  # a run that failed before its parse step
+
+
+def _execute(paths: ProjectPaths, decision: fingerprint.Decision, log_path: Path,
+             months: tuple[str, str]) -> int:
+    # Imported here: Dagster alone takes seconds to import, which a run with nothing new
+    # to load does not pay.
+    from dagster import DagsterInstance
+
+    from orchestration.definitions import defs
+    from orchestration.quality.gx_runner import stop_worker
+    from orchestration.submissions.automation import month_range_tags
+
+    job = defs.resolve_job_def("nightly_load")
     print(f"running nightly_load; step-by-step log in {log_path}", flush=True)
 
     # dbt's and Dagster's own output goes to the log file; the terminal gets the summary.
@@ -111,7 +122,7 @@ def _load(paths: ProjectPaths, decision: fingerprint.Decision, log_path: Path,
             started = time.time()
             try:
                 result = job.execute_in_process(
-                    instance=instance, raise_on_error=False, tags=month_range_tags(start, end)
+                    instance=instance, raise_on_error=False, tags=month_range_tags(*months)
                 )
             finally:
                 stop_worker()  # the checks' worker (quality.gx_runner), if the run started one

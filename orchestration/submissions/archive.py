@@ -143,7 +143,7 @@ def _receipt_fault(row: dict[str, str]) -> str | None:
     digest = row["file_sha256"]
     if not _SHA256.fullmatch(digest):
         return f"file_sha256 {digest[:80]!r} is not a SHA-256 digest (64 hex digits)"
-    if row["archive_name"] != digest + _safe_suffix(row["archive_name"]):
+    if row["archive_name"] != digest + safe_suffix(row["archive_name"]):
         return f"archive_name {row['archive_name'][:80]!r} is not the archived copy of {digest}"
     if not MONTH_FOLDER.fullmatch(row["drop_month"]):
         return f"drop_month {row['drop_month'][:80]!r} is not a month folder (YYYY-MM)"
@@ -203,7 +203,7 @@ def _archive_one(
     if (digest, relative) in known:
         return None
 
-    suffix = _safe_suffix(path.name)
+    suffix = safe_suffix(path.name)
     target = archive_dir(raw_dir) / f"{digest}{suffix}"
     if not target.exists():
         copies.add(path, target)
@@ -222,7 +222,7 @@ def _archive_one(
     )
 
 
-def _safe_suffix(name: str) -> str:
+def safe_suffix(name: str) -> str:
     """The file's extension for the archive name, reduced to harmless characters."""
     suffix = Path(name).suffix.lower()
     return suffix if re.fullmatch(r"\.[a-z0-9]{1,8}", suffix) else ".bin"

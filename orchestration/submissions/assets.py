@@ -33,6 +33,7 @@ from dagster import (
 from orchestration.lib.personal import load_key
 from orchestration.lib.resources import WAREHOUSE_POOL, WarehouseResource
 from orchestration.lib.warehouse import build_connection, scalar, table_exists
+from orchestration.submissions import parse_ahead
 from orchestration.submissions.archive import Receipt, archive_dir, archive_months, read_receipts
 from orchestration.submissions.parse_cache import (
     PART_SCHEMAS,
@@ -110,24 +111,29 @@ def submission_parses(
     paths = warehouse.paths
     jobs = _parse_jobs(paths.raw_dir, _months(context))
     key = load_key()
+    cache = cache_dir(paths.warehouse_dir, key)
 
     def progress(done: int, total: int) -> None:
         if done == total or done % 100 == 0:
             context.log.info(f"parsed {done}/{total} files")
 
-    outcomes = parse_all(jobs, cache_dir(paths.warehouse_dir, key), key, progress)
+    # `dukan nightly` starts parsing while the run starts (parse_ahead): share the rest.
+    shared = parse_ahead.parse_alongside(jobs, cache, key, progress)
+    outcomes, ahead = shared if shared is not None else (parse_all(jobs, cache, key, progress), 0)
     parsed = [o for o in outcomes if not o.cached]
     rejected = [o for o in outcomes if not o.accepted]
 
+    by_ahead = f" ({ahead} of them by the process started ahead)" if ahead else ""
     context.log.info(
-        f"{len(jobs)} files: {len(parsed)} parsed, {len(jobs) - len(parsed)} from cache, "
-        f"{len(rejected)} to quarantine"
+        f"{len(jobs)} files: {len(parsed)} parsed{by_ahead}, {len(jobs) - len(parsed)} from "
+        f"cache, {len(rejected)} to quarantine"
     )
     return MaterializeResult(
         metadata={
             "files_read": len(jobs),
             "files_parsed": len(parsed),
             "files_from_cache": len(jobs) - len(parsed),
+            "files_parsed_ahead": ahead,
             "files_accepted": len(jobs) - len(rejected),
             "files_rejected": len(rejected),
             "values_read": sum(o.values for o in outcomes),

@@ -136,7 +136,7 @@ def test_the_command_decides_without_loading_dagster_or_duckdb(published: Projec
 
 
 def _months(paths: ProjectPaths) -> tuple[str, str]:
-    from orchestration.submissions.automation import nightly_months
+    from orchestration.submissions.months import nightly_months
 
     decision = fingerprint.compare(paths)
     start, end, _ = nightly_months(paths.raw_dir, decision.changed, decision.changed_months)

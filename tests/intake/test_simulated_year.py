@@ -7,6 +7,7 @@ late files are late, and every row from a simulated file is marked simulated.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
@@ -34,6 +35,18 @@ def messy_load(tmp_path_factory: pytest.TempPathFactory) -> tuple[Scratch, Simul
 def query(scratch: Scratch, sql: str) -> list[tuple]:
     with duckdb.connect(str(scratch.published), read_only=True) as connection:
         return connection.execute(sql).fetchall()
+
+
+def test_files_were_parsed_while_the_run_started(messy_load) -> None:
+    scratch, _ = messy_load
+    (log,) = (scratch.warehouse / "logs").glob("nightly-*.log")
+    text = log.read_text()
+    ahead = re.findall(r"parse_ahead: process \d+ parsed (\d+) files of 2020-02..2020-03", text)
+    shared = re.findall(r"(\d+) files: \1 parsed \((\d+) of them by the process started ahead\)",
+                        text)
+    # What the process ahead parsed is in the warehouse as the tests below check it.
+    assert len(ahead) == 1 and int(ahead[0]) > 0, "the idle core parsed nothing ahead"
+    assert len(shared) == 1 and 0 < int(shared[0][1]) <= int(ahead[0])
 
 
 def test_quarantine_is_exactly_the_files_with_an_error(messy_load) -> None:
