@@ -1,8 +1,8 @@
-"""Archive every delivered file unchanged, under its content hash, before anything else.
+"""Archive every delivered file unchanged, under its content hash, before it is loaded.
 
-A county's file is evidence. The first thing the load does with a file in the drop zone is
-copy it to `raw/archive/<sha256>.<ext>` (write to a temporary name, fsync, rename) and
-append a receipt to `raw/archive/receipts.csv`. The drop zone is never modified; a file
+A county's file is evidence. The first things the load writes for a file in the drop zone
+are its copy, `raw/archive/<sha256>.<ext>` (written under a temporary name, flushed,
+renamed), and its receipt in `raw/archive/receipts.csv`. The drop zone is never modified; a file
 whose content was archived before is recognised by its hash and not loaded again.
 
 Receipts are the ledger the warehouse is derived from: which file arrived, under what

@@ -3,7 +3,9 @@
 Three assets, partitioned by reporting month (Asia/Shanghai):
 
 - `submission_archive`: copy new files of the month's drop folder into the archive and
-  append their receipts (nothing else happens to a file before this);
+  append their receipts (nothing reaches the warehouse from a file before this; `dukan
+  nightly` may have read and parsed its bytes already, into the parse cache only, see
+  `parse_ahead`);
 - `submission_parses`: parse the month's files into the Parquet cache, in parallel;
 - `submission_rows`: replace the month's rows in the build warehouse and write a clerk's
   report for every quarantined file.

@@ -78,7 +78,7 @@ def start(raw_dir: Path, warehouse_dir: Path, months: Sequence[str],
     try:
         _Ahead.process = subprocess.Popen(
             [sys.executable, "-m", __name__, str(raw_dir), str(warehouse_dir), str(folder),
-             *months],
+             str(os.getpid()), *months],
             stdin=subprocess.PIPE, stdout=output, stderr=output, close_fds=True,
         )
     finally:
@@ -268,7 +268,9 @@ def _lowest_priority() -> None:
 
 
 def main(argv: list[str]) -> int:
-    raw_dir, warehouse_dir, scratch, months = Path(argv[0]), Path(argv[1]), Path(argv[2]), argv[3:]
+    raw_dir, warehouse_dir, scratch = Path(argv[0]), Path(argv[1]), Path(argv[2])
+    # Passed in, not read here: by the time this process runs, its load may be gone.
+    load, months = int(argv[3]), argv[4:]
     # A Ctrl-C reaches the whole process group; this process stops when its input closes.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _lowest_priority()
@@ -279,6 +281,8 @@ def main(argv: list[str]) -> int:
     done = parse_months(raw_dir, cache_dir(warehouse_dir, key), key, months, scratch, stopping)
     print(f"parse_ahead: process {os.getpid()} parsed {len(done)} files of {months[0]}.."
           f"{months[-1]} in {time.monotonic() - began:.1f} s", file=sys.stderr)
+    if os.getppid() != load:  # the load is gone: nobody will read or remove the folder
+        shutil.rmtree(scratch, ignore_errors=True)
     return 0
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
 import time
 from datetime import datetime
 from pathlib import Path
@@ -13,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from orchestration.lib.workers import _alive
 from orchestration.submissions import parse_ahead
 from orchestration.submissions.archive import archive_months
 from orchestration.submissions.assets import _parse_jobs
@@ -180,6 +183,38 @@ def test_on_more_cores_the_pool_takes_the_rest(tmp_path: Path, monkeypatch) -> N
     for job in jobs:
         assert cached_paths(cache, job)["file"].exists()
     assert by_ahead < len(jobs)
+
+
+def test_a_load_killed_leaves_no_process_and_no_folder(tmp_path: Path) -> None:
+    raw, warehouse = tmp_path / "raw", tmp_path / "warehouse"
+    _many_months(raw, months=2)
+    key_file = tmp_path / "pii.key"
+    key_file.write_bytes(KEY)
+    load = subprocess.Popen(
+        [sys.executable, "-c", _LOAD.format(raw=str(raw), warehouse=str(warehouse))],
+        stdout=subprocess.PIPE, text=True, env={**os.environ, "DUKAN_PII_KEY_FILE": str(key_file)},
+    )
+    assert load.stdout is not None
+    pid, folder = load.stdout.readline().split(maxsplit=1)
+
+    load.kill()  # SIGKILL: the load's own stop never runs
+    load.wait()
+
+    deadline = time.monotonic() + 60
+    while _alive(int(pid)) or Path(folder.strip()).exists():
+        assert time.monotonic() < deadline, "the process ahead outlived its load"
+        time.sleep(0.05)
+
+
+_LOAD = """
+import time
+from pathlib import Path
+from orchestration.lib.workers import _alive
+from orchestration.submissions import parse_ahead
+assert parse_ahead.start(Path({raw!r}), Path({warehouse!r}), ["2020-02", "2020-03"])
+print(parse_ahead._Ahead.process.pid, parse_ahead._Ahead.folder, flush=True)
+time.sleep(600)
+"""
 
 
 def test_without_a_key_nothing_is_started(tmp_path: Path, monkeypatch) -> None:
