@@ -5,9 +5,9 @@ instance, creating the run, archiving. The other core imports dbt for the dbt st
 (``orchestration.tiers.dbt_warm``) and then waits. `dukan nightly` knows before any of
 that which months it loads, so it starts a process (``start``) that parses those months'
 files into the parse cache as the parse step would, at the lowest priority, so that it
-only takes time no other process of the load wants. The parse step stops it (``stop``)
-before it looks at the cache: what it finished is a cache entry like any other, and the
-step parses the rest itself.
+only takes time no other process of the load wants. The parse step shares the rest of
+the files with it (``parse_alongside``) and then stops it (``stop``): what it finished is
+a cache entry like any other.
 
 A cache entry is keyed by the file's bytes and drop month, and it names the file
 (findings quote the name the clerk used). So a file is parsed ahead only when its name is
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import json
 import os
 import shutil
 import signal
@@ -36,13 +37,13 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from orchestration.lib.personal import key_path
+from orchestration.lib.workers import worker_count
 from orchestration.submissions.archive import (
     is_system_file,
     read_receipts,
     readable_name,
     safe_suffix,
 )
-from orchestration.lib.workers import worker_count
 from orchestration.submissions.parse_cache import (
     ParseJob,
     ParseOutcome,
@@ -115,10 +116,17 @@ def parse_alongside(
         ahead = stop()
     by_stem = {job.stem: job for job in jobs}
     parsed_ahead = 0
-    for stem, outcome in ahead.items():
-        if stem in by_stem and stem not in outcomes:
-            outcomes[stem] = ParseOutcome(by_stem[stem], False, *outcome)
-            parsed_ahead += 1
+    for stem, (name, *outcome) in ahead.items():
+        job = by_stem.get(stem)
+        if job is None or stem in outcomes:
+            continue
+        if name != job.original_name:
+            # A copy under another name, delivered with an earlier time after the process
+            # looked: the entry quotes a name that is not the receipt's. Parse it again.
+            cached_paths(cache, job)["file"].unlink(missing_ok=True)
+            continue
+        outcomes[stem] = ParseOutcome(job, False, *outcome)
+        parsed_ahead += 1
     rest = [job for job in jobs if job.stem not in outcomes]
     outcomes.update((o.job.stem, o) for o in parse_all(rest, cache, key, progress))
     return [outcomes[job.stem] for job in jobs], parsed_ahead
@@ -142,9 +150,10 @@ def _parse_from_the_end(process: subprocess.Popen[bytes], jobs: Sequence[ParseJo
         gc.unfreeze()
 
 
-def stop() -> dict[str, tuple[bool, int, int]]:
+def stop() -> dict[str, tuple[str, bool, int, int]]:
     """Stop parsing ahead once the file in hand is written; what it parsed, by job stem:
-    (accepted, values, findings). Empty when nothing was parsing ahead."""
+    (the name it parsed it under, accepted, values, findings). Empty when nothing was
+    parsing ahead."""
     process, folder, cache = _Ahead.process, _Ahead.folder, _Ahead.cache
     _Ahead.process = _Ahead.folder = _Ahead.cache = None
     if process is None or folder is None:
@@ -164,15 +173,18 @@ def stop() -> dict[str, tuple[bool, int, int]]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _read_outcomes(path: Path) -> dict[str, tuple[bool, int, int]]:
+def _read_outcomes(path: Path) -> dict[str, tuple[str, bool, int, int]]:
     """The outcome lines of finished files; a line cut short by a kill is left out (its
     file, if whole in the cache, is read from there)."""
     outcomes = {}
     if path.exists():
-        for line in path.read_text(encoding="ascii", errors="replace").split("\n"):
-            fields = line.split("\t")
-            if len(fields) == 5 and fields[4] == "." and all(f.isdigit() for f in fields[1:4]):
-                outcomes[fields[0]] = (fields[1] == "1", int(fields[2]), int(fields[3]))
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            try:
+                o = json.loads(line)
+                outcomes[o["stem"]] = (str(o["name"]), bool(o["accepted"]), int(o["values"]),
+                                       int(o["findings"]))
+            except (ValueError, KeyError, TypeError):
+                continue
     return outcomes
 
 
@@ -187,7 +199,7 @@ def parse_months(raw_dir: Path, cache: Path, key: bytes, months: Sequence[str], 
     cache.mkdir(parents=True, exist_ok=True)
     names = _receipt_names(raw_dir)
     done: list[ParseOutcome] = []
-    with open(scratch / _OUTCOMES, "a", encoding="ascii", buffering=1) as lines:
+    with open(scratch / _OUTCOMES, "a", encoding="utf-8", buffering=1) as lines:
         for month in months:
             for job, data in _month_jobs(raw_dir, month, names, cache, scratch):
                 if stopping():
@@ -202,8 +214,10 @@ def parse_months(raw_dir: Path, cache: Path, key: bytes, months: Sequence[str], 
                 finally:
                     job.archive_path.unlink()
                 done.append(outcome)
-                lines.write(f"{job.stem}\t{outcome.accepted:d}\t{outcome.values}\t"
-                            f"{outcome.findings}\t.\n")
+                lines.write(json.dumps({
+                    "stem": job.stem, "name": job.original_name, "accepted": outcome.accepted,
+                    "values": outcome.values, "findings": outcome.findings,
+                }) + "\n")
     return done
 
 

@@ -132,8 +132,33 @@ def test_it_stops_between_files_when_asked(tmp_path: Path) -> None:
     records = list((tmp_path / "cache").glob("*.file.parquet"))
     assert len(done) == len(records) == 1
     assert parse_ahead._read_outcomes(scratch / "outcomes.tsv") == {
-        done[0].job.stem: (done[0].accepted, done[0].values, done[0].findings)
+        done[0].job.stem: (done[0].job.original_name, done[0].accepted, done[0].values,
+                           done[0].findings)
     }
+
+
+def test_a_copy_that_changes_the_name_after_the_parse_ahead_is_parsed_again(
+    tmp_path: Path,
+) -> None:
+    raw = tmp_path / "raw"
+    _deliver(raw, "2020-03", "宕昌县3月.xlsx", standard_sheets(), "2020-03-24T10:00:00")
+    scratch, cache = tmp_path / "scratch", tmp_path / "cache"
+    scratch.mkdir()
+    [ahead] = parse_ahead.parse_months(raw, cache, KEY, ["2020-03"], scratch)
+    # Then, before the archive step, the same bytes under another name and an earlier time:
+    # the receipts make that name the submission's.
+    _deliver(raw, "2020-03", "3月报表.xlsx", standard_sheets(), "2020-03-20T08:00:00")
+    jobs = _step_jobs(raw)
+    assert [job.original_name for job in jobs] == ["3月报表.xlsx"]
+    # The process ahead has ended; its folder holds what it parsed.
+    parse_ahead._Ahead.process = subprocess.Popen([sys.executable, "-c", ""],
+                                                  stdin=subprocess.PIPE)
+    parse_ahead._Ahead.folder, parse_ahead._Ahead.cache = scratch, cache
+
+    [outcome], by_ahead = parse_ahead.parse_alongside(jobs, cache, KEY)
+
+    assert by_ahead == 0 and not outcome.cached and outcome.job.stem == ahead.job.stem
+    assert read_part(cache, jobs[0], "file").column("file_name").to_pylist() == ["3月报表.xlsx"]
 
 
 def test_the_step_and_the_process_ahead_share_the_files(tmp_path: Path, monkeypatch) -> None:
