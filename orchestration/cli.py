@@ -31,6 +31,17 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # Whoever read the output stopped reading (`dukan audit ... | head`): no error of
+        # the command's, so no traceback. What is still buffered goes nowhere, or the
+        # flush at exit would raise again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+def _main(argv: Sequence[str] | None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     if arguments[:1] == ["simulate"]:
         # The simulator and the report have their own options; hand them over untouched.
