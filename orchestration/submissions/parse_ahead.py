@@ -9,11 +9,12 @@ only takes time no other process of the load wants. The parse step shares the re
 the files with it (``parse_alongside``) and then stops it (``stop``): what it finished is
 a cache entry like any other.
 
-A cache entry is keyed by the file's bytes and drop month, and it names the file
-(findings quote the name the clerk used). So a file is parsed ahead only when its name is
-certain: no file with the same bytes is in the month's folder, or its receipts, under
-another name. The bytes parsed are the bytes hashed, read once and parsed from a private
-copy, so a file replaced meanwhile is at worst parsed for nothing.
+A cache entry is keyed by the file's bytes, drop month and delivered name (findings quote
+the name the clerk used). A file whose bytes are in the month's folder or its receipts
+under another name too is left to the step, which chooses the name (the earliest
+receipt); the process would only guess. The bytes parsed are the bytes hashed, read once
+and parsed from a private copy, so a file replaced or renamed meanwhile is at worst
+parsed for nothing: its entry is not the one the step looks for.
 
 Nothing depends on it: without it (a run from the Dagster UI or the sensor, no
 personal-data key yet, a process that failed) the parse step parses everything, as before.
@@ -116,17 +117,13 @@ def parse_alongside(
         ahead = stop()
     by_stem = {job.stem: job for job in jobs}
     parsed_ahead = 0
-    for stem, (name, *outcome) in ahead.items():
+    for stem, outcome in ahead.items():
+        # An entry under another name than the step's (a copy delivered after the process
+        # looked, with an earlier time) is another stem, and not used.
         job = by_stem.get(stem)
-        if job is None or stem in outcomes:
-            continue
-        if name != job.original_name:
-            # A copy under another name, delivered with an earlier time after the process
-            # looked: the entry quotes a name that is not the receipt's. Parse it again.
-            cached_paths(cache, job)["file"].unlink(missing_ok=True)
-            continue
-        outcomes[stem] = ParseOutcome(job, False, *outcome)
-        parsed_ahead += 1
+        if job is not None and stem not in outcomes:
+            outcomes[stem] = ParseOutcome(job, False, *outcome)
+            parsed_ahead += 1
     rest = [job for job in jobs if job.stem not in outcomes]
     outcomes.update((o.job.stem, o) for o in parse_all(rest, cache, key, progress))
     return [outcomes[job.stem] for job in jobs], parsed_ahead
@@ -150,10 +147,9 @@ def _parse_from_the_end(process: subprocess.Popen[bytes], jobs: Sequence[ParseJo
         gc.unfreeze()
 
 
-def stop() -> dict[str, tuple[str, bool, int, int]]:
+def stop() -> dict[str, tuple[bool, int, int]]:
     """Stop parsing ahead once the file in hand is written; what it parsed, by job stem:
-    (the name it parsed it under, accepted, values, findings). Empty when nothing was
-    parsing ahead."""
+    (accepted, values, findings). Empty when nothing was parsing ahead."""
     process, folder, cache = _Ahead.process, _Ahead.folder, _Ahead.cache
     _Ahead.process = _Ahead.folder = _Ahead.cache = None
     if process is None or folder is None:
@@ -173,7 +169,7 @@ def stop() -> dict[str, tuple[str, bool, int, int]]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _read_outcomes(path: Path) -> dict[str, tuple[str, bool, int, int]]:
+def _read_outcomes(path: Path) -> dict[str, tuple[bool, int, int]]:
     """The outcome lines of finished files; a line cut short by a kill is left out (its
     file, if whole in the cache, is read from there)."""
     outcomes = {}
@@ -181,7 +177,7 @@ def _read_outcomes(path: Path) -> dict[str, tuple[str, bool, int, int]]:
         for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
             try:
                 o = json.loads(line)
-                outcomes[o["stem"]] = (str(o["name"]), bool(o["accepted"]), int(o["values"]),
+                outcomes[o["stem"]] = (bool(o["accepted"]), int(o["values"]),
                                        int(o["findings"]))
             except (ValueError, KeyError, TypeError):
                 continue
@@ -215,7 +211,7 @@ def parse_months(raw_dir: Path, cache: Path, key: bytes, months: Sequence[str], 
                     job.archive_path.unlink()
                 done.append(outcome)
                 lines.write(json.dumps({
-                    "stem": job.stem, "name": job.original_name, "accepted": outcome.accepted,
+                    "stem": job.stem, "accepted": outcome.accepted,
                     "values": outcome.values, "findings": outcome.findings,
                 }) + "\n")
     return done

@@ -52,7 +52,11 @@ class ParseJob:
 
     @property
     def stem(self) -> str:
-        return f"{self.file_sha256}-{self.drop_month}"
+        """The cache entry's name: the bytes, the drop month and the delivered name, since
+        the entry depends on all three (findings quote the name, and its extension says
+        how the file is read). The same bytes under another name are another entry."""
+        name = hashlib.sha256(self.delivered_name.encode("utf-8", "surrogatepass"))
+        return f"{self.file_sha256}-{self.drop_month}-{name.hexdigest()[:12]}"
 
     @property
     def delivered_name(self) -> str:

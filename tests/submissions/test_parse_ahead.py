@@ -132,8 +132,7 @@ def test_it_stops_between_files_when_asked(tmp_path: Path) -> None:
     records = list((tmp_path / "cache").glob("*.file.parquet"))
     assert len(done) == len(records) == 1
     assert parse_ahead._read_outcomes(scratch / "outcomes.tsv") == {
-        done[0].job.stem: (done[0].job.original_name, done[0].accepted, done[0].values,
-                           done[0].findings)
+        done[0].job.stem: (done[0].accepted, done[0].values, done[0].findings)
     }
 
 
@@ -157,7 +156,8 @@ def test_a_copy_that_changes_the_name_after_the_parse_ahead_is_parsed_again(
 
     [outcome], by_ahead = parse_ahead.parse_alongside(jobs, cache, KEY)
 
-    assert by_ahead == 0 and not outcome.cached and outcome.job.stem == ahead.job.stem
+    assert by_ahead == 0 and not outcome.cached
+    assert outcome.job.file_sha256 == ahead.job.file_sha256 and outcome.job.stem != ahead.job.stem
     assert read_part(cache, jobs[0], "file").column("file_name").to_pylist() == ["3月报表.xlsx"]
 
 

@@ -101,3 +101,20 @@ def test_a_part_left_by_an_interrupted_parse_is_not_kept(tmp_path: Path, monkeyp
     assert outcome.values == 0 and not outcome.accepted
     assert not cached_paths(tmp_path / "cache", again)["values"].exists()
     assert read_part(tmp_path / "cache", again, "values").num_rows == 0
+
+
+def test_the_same_bytes_under_another_name_are_another_entry(tmp_path: Path) -> None:
+    # A later copy with an earlier time (`cp -p`, an unzipped archive) becomes the earliest
+    # receipt: the entry cached under the first name must not speak for it.
+    source = _delivered(tmp_path, "宕昌县.xlsx")
+    sha = "c" * 64
+    archived = _archived(tmp_path, source, sha, ".xlsx")
+    first = ParseJob(sha, archived, "2020-03", "宕昌县.xlsx")
+    later = ParseJob(sha, archived, "2020-03", "宕昌县3月报表.xlsx")
+
+    parse_all([first], tmp_path / "cache", KEY)
+    [outcome] = parse_all([later], tmp_path / "cache", KEY)
+
+    assert not outcome.cached and first.stem != later.stem
+    record = read_part(tmp_path / "cache", later, "file").to_pylist()[0]
+    assert record["file_name"] == "宕昌县3月报表.xlsx"
