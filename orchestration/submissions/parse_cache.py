@@ -14,6 +14,7 @@ import gc
 import hashlib
 import os
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from orchestration.submissions.arrow import (
 from orchestration.submissions.model import ParsedSubmission
 from orchestration.submissions.prefecture_summary import read_prefecture_summary
 from orchestration.submissions.reader import read_submission
+from orchestration.submissions.workbook import read_member
 
 _PACKAGE = Path(__file__).resolve().parent
 # Worker processes cost a second to start; below this many files one process is faster.
@@ -115,8 +117,8 @@ def is_prefecture_summary(path: Path) -> bool:
             info = archive.getinfo("xl/workbook.xml")
             if info.file_size > _WORKBOOK_XML_LIMIT:
                 return False
-            return 'name="汇总"' in archive.read(info).decode("utf-8", errors="replace")
-    except (zipfile.BadZipFile, KeyError, OSError, RuntimeError):
+            return 'name="汇总"' in read_member(archive, info).decode("utf-8", errors="replace")
+    except (zipfile.BadZipFile, zlib.error, KeyError, OSError, RuntimeError):
         # Not a readable workbook: the county reader will say precisely what is wrong.
         return False
 

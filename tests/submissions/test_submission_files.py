@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+import zipfile
 from pathlib import Path
 
 import openpyxl
+
+from tests.conftest import PROJECT_ROOT
 
 from .clerk_workbooks import read, save, set_sheet_xml, standard_sheets
 
@@ -122,3 +127,51 @@ def test_a_one_column_sheet_too_long_is_named_in_plain_words(tmp_path: Path) -> 
 
     assert finding.code == "sheet_too_large"
     assert "declares 5001 rows and 1 column," in finding.message_en
+
+
+def _lie_about_size(path: Path, member: str, declared: int) -> None:
+    """Make the zip's local header and directory declare ``declared`` bytes for ``member``
+    (a zip bomb's trick: the limits read the declared sizes)."""
+    data = bytearray(path.read_bytes())
+    name = member.encode()
+    for signature, size_at, name_at in ((b"PK\x03\x04", 22, 30), (b"PK\x01\x02", 24, 46)):
+        start = 0
+        while (local := data.find(signature, start)) >= 0:
+            if data[local + name_at:local + name_at + len(name)] == name:
+                data[local + size_at:local + size_at + 4] = declared.to_bytes(4, "little")
+            start = local + 4
+    path.write_bytes(bytes(data))
+
+
+def test_a_member_inflating_past_its_declared_size_is_refused_without_inflating(
+    tmp_path: Path,
+) -> None:
+    path = save(tmp_path / "a.xlsx", standard_sheets())
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in source.infolist():
+            if info.filename != "xl/worksheets/sheet1.xml":
+                out.writestr(info, source.read(info))
+                continue
+            # 512 MB of blanks inside the sheet's element: about 0.5 MB compressed.
+            with out.open(info.filename, "w") as sheet:
+                sheet.write(b'<worksheet xmlns="http://schemas.openxmlformats.org/')
+                for _ in range(512):
+                    sheet.write(b" " * (1 << 20))
+                sheet.write(b'"/>')
+    _lie_about_size(bomb, "xl/worksheets/sheet1.xml", 5000)
+
+    # In a process of its own, to measure its peak memory.
+    code = (
+        "import resource, sys\n"
+        "from pathlib import Path\n"
+        "from tests.submissions.clerk_workbooks import read\n"
+        f"parsed = read(Path({str(bomb)!r}))\n"
+        "print([f.code for f in parsed.findings])\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=PROJECT_ROOT, timeout=300, check=True)
+    codes, peak_mb = result.stdout.splitlines()
+    assert codes == "['corrupt_file']"
+    assert int(peak_mb) < 400, f"{peak_mb} MB to refuse a 512 MB member declaring 5 kB"
