@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-from orchestration.lib.workers import _alive
+from orchestration.lib.workers import _alive, private_folder
+from tests.conftest import DUKAN
 
 LOAD = """
 import os, sys
@@ -34,3 +38,39 @@ def test_parse_workers_end_when_their_load_is_killed(tmp_path: Path) -> None:
         time.sleep(0.2)
     assert not any(_alive(pid) for pid in workers)
     load.stdout.close()
+
+
+def test_a_load_folder_whose_load_is_gone_is_removed_by_the_next(tmp_path: Path,
+                                                                  monkeypatch) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    dead = tmp_path / f"dukan-ahead-{gone.stdout.strip()}-x1"
+    living = tmp_path / f"dukan-ahead-{os.getppid()}-x2"  # pytest's parent lives
+    other_kind = tmp_path / f"dukan-dbt-{gone.stdout.strip()}-x3"
+    for folder in (dead, living, other_kind):
+        folder.mkdir()
+        (folder / "copy.xlsx").write_bytes(b"clear text")
+
+    made = private_folder("ahead")
+
+    assert not dead.exists() and living.exists() and other_kind.exists()
+    assert made.name.startswith(f"dukan-ahead-{os.getpid()}-") and made.parent == tmp_path
+    assert made.stat().st_mode & 0o777 == 0o700
+
+
+def test_a_refused_second_load_starts_nothing(scratch) -> None:
+    month = scratch.raw / "submissions" / "2020-03"
+    month.mkdir(parents=True)
+    (month / "宕昌县.xlsx").write_bytes(b"not read")
+    with open(scratch.warehouse / ".load.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a load is running
+        load = subprocess.Popen([DUKAN, "nightly"], env=scratch.env(), text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        out, err = load.communicate(timeout=300)
+
+    assert load.returncode == 1, out + err
+    assert "another nightly load is running" in out
+    started = list(Path(tempfile.gettempdir()).glob(f"dukan-*-{load.pid}-*"))
+    assert started == [] and not list((scratch.warehouse / "logs").glob("nightly-*.log"))
+    assert not (scratch.raw / "archive").exists()

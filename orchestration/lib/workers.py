@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -73,3 +75,22 @@ def _alive(pid: int) -> bool:
         return "\nState:\tZ" not in status.read_text()
     except OSError:
         return True
+
+
+def private_folder(kind: str) -> Path:
+    """A new folder of mode 0700 under the temporary directory, for a process the load
+    starts beside it (``kind`` names which), after removing those of loads that are gone.
+
+    The load removes its folder when it ends; a load killed (SIGKILL, the whole process
+    group) cannot, so the next one does: each folder's name carries its load's pid.
+    """
+    root = Path(tempfile.gettempdir())
+    for folder in root.glob(f"dukan-{kind}-*-*"):
+        pid = folder.name.split("-")[2]
+        try:
+            mine = folder.stat().st_uid == os.getuid()
+        except OSError:
+            continue
+        if mine and pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=f"dukan-{kind}-{os.getpid()}-", dir=root))

@@ -30,7 +30,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections import defaultdict
@@ -38,7 +37,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from orchestration.lib.personal import key_path
-from orchestration.lib.workers import worker_count
+from orchestration.lib.workers import private_folder, worker_count
 from orchestration.submissions.archive import (
     is_system_file,
     read_receipts,
@@ -56,9 +55,10 @@ from orchestration.submissions.parse_cache import (
 
 # Bigger files are left to the parse step: a month's files are held in memory at once.
 _MAX_FILE_BYTES = 32 << 20
-# A file takes milliseconds; one that takes longer than this after the step asked it to
-# stop is abandoned (its process killed, its unfinished parts removed).
-_STOP_TIMEOUT_S = 30.0
+# A file takes milliseconds. One not finished this long after the step asked it to stop
+# is abandoned, its process killed and its unfinished parts removed: a file that costs
+# seconds, or a machine so busy that a process at the lowest priority gets no time.
+_STOP_TIMEOUT_S = 2.0
 _OUTCOMES = "outcomes.tsv"
 
 
@@ -75,7 +75,7 @@ def start(raw_dir: Path, warehouse_dir: Path, months: Sequence[str],
     """Start parsing ``months``' files ahead of the parse step; False when it cannot."""
     if _Ahead.process is not None or not months or not key_path().exists():
         return False  # the run makes the key on a first load: nothing to parse with yet
-    folder = Path(tempfile.mkdtemp(prefix="dukan-ahead-"))  # mode 0700
+    folder = private_folder("ahead")
     output = open(log, "ab") if log is not None else subprocess.DEVNULL  # noqa: SIM115
     try:
         _Ahead.process = subprocess.Popen(
@@ -160,6 +160,10 @@ def stop() -> dict[str, tuple[bool, int, int]]:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+        print(f"parse_ahead: process {process.pid} had not stopped {_STOP_TIMEOUT_S:.0f} s after "
+              "it was asked (a file that takes long, or no time left for it on a busy "
+              "machine): killed; the parse step parses what it had not finished",
+              file=sys.stderr, flush=True)
         if cache is not None:
             for partial in cache.glob(f".*.{process.pid}.partial"):
                 partial.unlink(missing_ok=True)

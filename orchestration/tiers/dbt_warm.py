@@ -33,11 +33,12 @@ import socket
 import struct
 import subprocess
 import sys
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
+
+from orchestration.lib.workers import private_folder
 
 # Where the caller finds the prepared process; set by ``start`` for the run's subprocesses.
 SOCKET_VARIABLE = "DUKAN_DBT_WARM"
@@ -81,7 +82,7 @@ class Prepared:
 def start(log: Path | None = None) -> Prepared:
     """Start a process that imports dbt and waits for one dbt command; the run's dbt
     subprocesses find it through ``SOCKET_VARIABLE``."""
-    folder = Path(tempfile.mkdtemp(prefix="dukan-dbt-"))  # mode 0700
+    folder = private_folder("dbt")
     output = open(log, "ab") if log is not None else subprocess.DEVNULL  # noqa: SIM115
     try:
         process = subprocess.Popen(
