@@ -39,6 +39,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         # flush at exit would raise again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    except KeyboardInterrupt:
+        # Ctrl-C: what was started is stopped on the way out (a load publishes nothing
+        # half-made); a traceback from wherever Python was would only alarm.
+        print("dukan: interrupted", file=sys.stderr)
+        return 130
 
 
 def _main(argv: Sequence[str] | None) -> int:

@@ -50,7 +50,14 @@ def run_nightly(paths: ProjectPaths, force: bool = False) -> int:
 def _run_job(paths: ProjectPaths, decision: fingerprint.Decision, log_path: Path,
              force: bool) -> int:
     from orchestration.lib.dbt_manifest import manifest_is_stale, parse_project
+    from orchestration.lib.warehouse import acquire_load_lock
 
+    # Before anything is started for the load: a refused second load costs nothing.
+    try:
+        acquire_load_lock(paths)
+    except RuntimeError as error:
+        print(error)
+        return 1
     if manifest_is_stale():
         print("the dbt project changed since it was last parsed: parsing it", flush=True)
         if parse_project() != 0:
@@ -68,16 +75,10 @@ def _run_job(paths: ProjectPaths, decision: fingerprint.Decision, log_path: Path
 def _load(paths: ProjectPaths, decision: fingerprint.Decision, log_path: Path,
           force: bool) -> int:
     from orchestration.lib.personal import load_key
-    from orchestration.lib.warehouse import acquire_load_lock
     from orchestration.submissions import parse_ahead
     from orchestration.submissions.archive import drop_months
     from orchestration.submissions.months import nightly_months, nightly_range
 
-    try:
-        acquire_load_lock(paths)
-    except RuntimeError as error:
-        print(error)
-        return 1
     # The run creates the personal-data key if there is none; digest it as the run will
     # find it, or the next run would see a "new" key.
     load_key()
