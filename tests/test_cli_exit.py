@@ -37,3 +37,15 @@ def test_a_reader_that_stops_reading_gets_no_traceback(
     stderr = process.stderr.read().decode()
     assert process.wait(timeout=120) == 1
     assert "Traceback" not in stderr and "BrokenPipe" not in stderr, stderr
+
+
+def test_ctrl_c_ends_with_130_and_one_line(monkeypatch, capsys) -> None:
+    from orchestration import cli
+
+    def interrupted(args) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_audit", interrupted)
+
+    assert cli.main(["audit", "select 1"]) == 130
+    assert capsys.readouterr().err == "dukan: interrupted\n"
