@@ -26,10 +26,12 @@ def _build_db(tmp_path: Path) -> Path:
     return build_db
 
 
-def _client(build_db: Path, target: Path, *args: str,
-            socket_path: str | None) -> subprocess.Popen[str]:
+def _client(build_db: Path, target: Path, *args: str, socket_path: str | None,
+            project: Path | None = None) -> subprocess.Popen[str]:
     """dbt as the dbt step starts it: `python -m orchestration.tiers.dbt_cli ...`."""
     env = {**os.environ, "DUKAN_BUILD_DB": str(build_db), "DBT_SEND_ANONYMOUS_USAGE_STATS": "0"}
+    if project is not None:
+        env["DBT_PROJECT_DIR"] = env["DBT_PROFILES_DIR"] = str(project)
     env.pop(dbt_warm.SOCKET_VARIABLE, None)
     if socket_path is not None:
         env[dbt_warm.SOCKET_VARIABLE] = socket_path
@@ -61,10 +63,22 @@ def _listening(prepared: dbt_warm.Prepared) -> None:
 
 
 def _long_command(prepared: dbt_warm.Prepared, tmp_path: Path) -> subprocess.Popen[str]:
-    """A full parse of the project, handed over: seconds, long enough to be stopped."""
+    """A dbt command that runs until it is stopped, handed over: a macro of a small project
+    looping for ever (a command that only takes long could end before the test acts, on a
+    machine busy enough)."""
     _listening(prepared)
-    return _client(_build_db(tmp_path), tmp_path / "target", "parse", "--no-partial-parse",
-                   socket_path=str(prepared.socket_path))
+    project = tmp_path / "spin"
+    (project / "macros").mkdir(parents=True)
+    (project / "dbt_project.yml").write_text(
+        "name: spin\nversion: '1.0'\nprofile: spin\nmacro-paths: [macros]\n")
+    (project / "profiles.yml").write_text(
+        "spin:\n  target: t\n  outputs:\n    t:\n      type: duckdb\n      path: spin.duckdb\n")
+    # Jinja's sandbox caps a range at 100,000 items: 10^10 steps, nested.
+    (project / "macros" / "spin.sql").write_text(
+        "{% macro spin() %}{% for i in range(100000) %}{% for j in range(100000) %}"
+        "{% endfor %}{% endfor %}{% endmacro %}\n")
+    return _client(_build_db(tmp_path), tmp_path / "target", "run-operation", "spin",
+                   socket_path=str(prepared.socket_path), project=project)
 
 
 @pytest.fixture()
@@ -128,8 +142,8 @@ def test_a_signal_to_the_caller_reaches_the_dbt_it_handed_over_to(
     prepared: dbt_warm.Prepared, tmp_path: Path
 ) -> None:
     client = _long_command(prepared, tmp_path)
-    _wait_until(lambda: not prepared.socket_path.exists())  # it goes once a caller came
-    assert not prepared.socket_path.exists()
+    log = tmp_path / "prepared.log"
+    _wait_until(lambda: "runs `dbt run-operation`" in log.read_text())  # after the go
     client.send_signal(signal.SIGTERM)
     client.communicate(timeout=60)
     assert client.returncode == -signal.SIGTERM
@@ -199,7 +213,7 @@ def test_a_prepared_dbt_killed_from_outside_is_reported_by_the_caller(
     client = _long_command(prepared, tmp_path)
     log = tmp_path / "prepared.log"
     # It took the command: it logs that after the caller's go.
-    _wait_until(lambda: "runs `dbt parse`" in log.read_text())
+    _wait_until(lambda: "runs `dbt run-operation`" in log.read_text())
     prepared.process.kill()
     _, stderr = client.communicate(timeout=60)
     assert client.returncode == 2
