@@ -11,17 +11,21 @@ run stops there, in well under a second, without parsing or dbt. ``force`` runs 
 from __future__ import annotations
 
 import json
+import os
+import sys
 import time
 from collections import defaultdict
-from contextlib import redirect_stderr, redirect_stdout
+from collections.abc import Iterator
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from orchestration.lib import fingerprint
 from orchestration.lib.paths import DBT_PROJECT_DIR, ProjectPaths
+from orchestration.lib.workers import remove_dead_load_folders
 from orchestration.tiers import dbt_warm
 
 if TYPE_CHECKING:
@@ -38,6 +42,9 @@ class CheckLine:
 
 
 def run_nightly(paths: ProjectPaths, force: bool = False) -> int:
+    # What a killed load left in the temporary directory goes first, even on a night with
+    # nothing to load: one folder may hold a clerk's workbook in clear text.
+    remove_dead_load_folders()
     decision = fingerprint.compare(paths)
     log_path = _log_path(paths)
     if decision.unchanged and not force:
@@ -116,7 +123,7 @@ def _execute(paths: ProjectPaths, decision: fingerprint.Decision, log_path: Path
     print(f"running nightly_load; step-by-step log in {log_path}", flush=True)
 
     # dbt's and Dagster's own output goes to the log file; the terminal gets the summary.
-    with open(log_path, "a") as log, redirect_stdout(log), redirect_stderr(log):
+    with open(log_path, "a") as log, redirect_stdout(log), redirect_stderr(log), _into(log):
         with DagsterInstance.get() as instance:
             released = release_dead_runs(instance)
             repaired = repair_pool(instance)
@@ -140,6 +147,26 @@ def _execute(paths: ProjectPaths, decision: fingerprint.Decision, log_path: Path
         print(line)
     print(render(result, paths, started))
     return 0 if result.success else 1
+
+
+@contextmanager
+def _into(log: TextIO) -> Iterator[None]:
+    """Standard output and error, as file descriptors, into ``log`` meanwhile: what the
+    run's subprocesses print (Dagster's helpers, on a Ctrl-C a traceback each) goes there,
+    not to the terminal, which gets the summary."""
+    for stream in (sys.stdout, sys.stderr, log):
+        stream.flush()
+    saved = [os.dup(1), os.dup(2)]
+    try:
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
+        yield
+    finally:
+        log.flush()
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for descriptor in saved:
+            os.close(descriptor)
 
 
 def _log_decision(log_path: Path, decision: fingerprint.Decision, verdict: str) -> None:

@@ -74,3 +74,37 @@ def test_a_refused_second_load_starts_nothing(scratch) -> None:
     started = list(Path(tempfile.gettempdir()).glob(f"dukan-*-{load.pid}-*"))
     assert started == [] and not list((scratch.warehouse / "logs").glob("nightly-*.log"))
     assert not (scratch.raw / "archive").exists()
+
+
+def test_a_night_with_nothing_to_load_still_removes_a_killed_loads_folders(
+    loaded_warehouse, tmp_path: Path,
+) -> None:
+    scratch, _ = loaded_warehouse
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    left = [tmp_path / f"dukan-ahead-{gone}-k1", tmp_path / f"dukan-dbt-{gone}-k2"]
+    for folder in left:
+        folder.mkdir()
+    (left[0] / "copy.xlsx").write_bytes(b"a clerk's workbook, names and telephone numbers")
+
+    result = subprocess.run([DUKAN, "nightly"], env={**scratch.env(), "TMPDIR": str(tmp_path)},
+                            capture_output=True, text=True, timeout=300, check=False)
+
+    assert result.returncode == 0 and "Nothing changed" in result.stdout, result.stdout
+    assert not any(folder.exists() for folder in left)
+
+
+def test_the_runs_subprocesses_write_into_the_log_not_the_terminal(tmp_path: Path,
+                                                                   capfd) -> None:
+    from orchestration.nightly import _into
+
+    log_path = tmp_path / "nightly.log"
+    with open(log_path, "a") as log, _into(log):
+        subprocess.run([sys.executable, "-c", "import sys; sys.stderr.write('helper traceback')"],
+                       check=True)
+        os.write(1, b"native output\n")
+    print("summary")
+
+    captured = capfd.readouterr()
+    assert captured.out == "summary\n" and captured.err == ""
+    assert log_path.read_text() == "helper tracebacknative output\n"

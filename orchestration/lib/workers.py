@@ -77,20 +77,33 @@ def _alive(pid: int) -> bool:
         return True
 
 
+LOAD_FOLDER_KINDS = ("ahead", "dbt")
+
+
 def private_folder(kind: str) -> Path:
     """A new folder of mode 0700 under the temporary directory, for a process the load
-    starts beside it (``kind`` names which), after removing those of loads that are gone.
+    starts beside it (``kind`` names which), named with this load's pid; those of loads
+    that are gone are removed first (``remove_dead_load_folders``)."""
+    remove_dead_load_folders((kind,))
+    root = Path(tempfile.gettempdir())
+    return Path(tempfile.mkdtemp(prefix=f"dukan-{kind}-{os.getpid()}-", dir=root))
 
-    The load removes its folder when it ends; a load killed (SIGKILL, the whole process
-    group) cannot, so the next one does: each folder's name carries its load's pid.
+
+def remove_dead_load_folders(kinds: Sequence[str] = LOAD_FOLDER_KINDS) -> None:
+    """Remove this user's load folders (``private_folder``) whose load is gone.
+
+    The load removes its folders when it ends; a load killed (SIGKILL, the whole process
+    group) cannot, and a folder may hold a clerk's workbook in clear text. Each folder's
+    name carries its load's pid, so the next nightly command, whether it loads or not,
+    removes them.
     """
     root = Path(tempfile.gettempdir())
-    for folder in root.glob(f"dukan-{kind}-*-*"):
-        pid = folder.name.split("-")[2]
-        try:
-            mine = folder.stat().st_uid == os.getuid()
-        except OSError:
-            continue
-        if mine and pid.isdigit() and not _alive(int(pid)):
-            shutil.rmtree(folder, ignore_errors=True)
-    return Path(tempfile.mkdtemp(prefix=f"dukan-{kind}-{os.getpid()}-", dir=root))
+    for kind in kinds:
+        for folder in root.glob(f"dukan-{kind}-*-*"):
+            pid = folder.name.split("-")[2]
+            try:
+                mine = folder.stat().st_uid == os.getuid()
+            except OSError:
+                continue
+            if mine and pid.isdigit() and not _alive(int(pid)):
+                shutil.rmtree(folder, ignore_errors=True)
