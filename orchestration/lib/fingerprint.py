@@ -55,8 +55,8 @@ def current_inputs(paths: ProjectPaths, months: dict[str, str] | None = None) ->
     the caller has them already)."""
     months = month_listings(paths) if months is None else months
     return {
-        "code": _digest_contents(_code_files()),
-        "reference": _digest_contents(_files(paths.reference_dir)),
+        "code": _digest_contents(_code_files(), PROJECT_ROOT),
+        "reference": _digest_contents(_files(paths.reference_dir), paths.reference_dir),
         # Size and modification time, not contents: a delivery is a new or touched file,
         # and hashing every workbook every night would be the very work being skipped.
         "submissions": _digest_submissions(paths.raw_dir / "submissions", months),
@@ -173,10 +173,13 @@ def _files(root: Path, suffixes: tuple[str, ...] | None = None) -> Iterator[Path
             yield Path(folder, name)
 
 
-def _digest_contents(files: Iterator[Path]) -> str:
+def _digest_contents(files: Iterator[Path], root: Path) -> str:
+    """Each file's path, relative to ``root`` (a copy of the project or of raw/ elsewhere is
+    the same input), and its content."""
     digest = hashlib.sha256()
     for path in files:
-        digest.update(str(path).encode() + b"\0")
+        name = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+        digest.update(name.encode("utf-8", errors="surrogateescape") + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 

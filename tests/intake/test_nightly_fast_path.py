@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -203,3 +204,18 @@ def test_a_gone_folder_or_an_older_record_loads_every_month(published: ProjectPa
 
     assert fingerprint.compare(published).changed_months is None
     assert _months(published) == ("2020-03", "2020-04")
+
+
+def test_the_same_reference_data_in_another_folder_is_no_change(published: ProjectPaths,
+                                                                 tmp_path) -> None:
+    # A deployment moved, or restored from a backup elsewhere: the same files.
+    moved = tmp_path / "elsewhere" / "raw"
+    shutil.copytree(published.raw_dir, moved)
+    elsewhere = ProjectPaths(raw_dir=moved, warehouse_dir=published.warehouse_dir)
+
+    before = fingerprint.current_inputs(published)
+    after = fingerprint.current_inputs(elsewhere)
+
+    assert after["reference"] == before["reference"]
+    (moved / "reference" / "counties.csv").write_text("edited", encoding="utf-8")
+    assert fingerprint.current_inputs(elsewhere)["reference"] != before["reference"]
