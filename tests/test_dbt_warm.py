@@ -218,3 +218,19 @@ def test_a_prepared_dbt_killed_from_outside_is_reported_by_the_caller(
     _, stderr = client.communicate(timeout=60)
     assert client.returncode == 2
     assert f"prepared dbt process {prepared.process.pid} ended without an exit status" in stderr
+
+
+def test_a_sigterm_ends_it_even_when_its_load_ignores_sigterm(tmp_path: Path) -> None:
+    # A load started with SIGINT ignored (a background job of a script) ignores SIGTERM
+    # too once Dagster has run in it, and ignored signals pass to the processes it starts.
+    previous = signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    try:
+        prepared = dbt_warm.start(tmp_path / "prepared.log")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    try:
+        _listening(prepared)
+        prepared.process.send_signal(signal.SIGTERM)
+        assert prepared.process.wait(timeout=60) == -signal.SIGTERM
+    finally:
+        prepared.close()

@@ -189,6 +189,11 @@ def serve(socket_path: str) -> NoReturn:
     # A Ctrl-C at the terminal reaches the whole process group; it is meant for the load.
     # The caller forwards it once dbt runs here.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A SIGTERM ends it, whatever it inherited: a load started with SIGINT ignored (a
+    # background job of a script) ignores SIGTERM too once Dagster has run in it (Dagster
+    # gives SIGTERM the SIGINT handler), and an ignored signal passes to the processes it
+    # starts, so a SIGTERM forwarded by the caller would not stop dbt.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     from dbt.cli.main import cli  # the point of this process
     import dbt.adapters.duckdb  # noqa: F401  dbt loads it on every command
 
