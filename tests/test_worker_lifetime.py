@@ -80,6 +80,9 @@ def test_a_night_with_nothing_to_load_still_removes_a_killed_loads_folders(
     loaded_warehouse, tmp_path: Path,
 ) -> None:
     scratch, _ = loaded_warehouse
+    env = {**scratch.env(), "TMPDIR": str(tmp_path)}
+    # Other tests use this warehouse too: once more, so that the night below has nothing.
+    subprocess.run([DUKAN, "nightly"], env=env, capture_output=True, timeout=600, check=True)
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                           capture_output=True, text=True, check=True).stdout.strip()
     left = [tmp_path / f"dukan-ahead-{gone}-k1", tmp_path / f"dukan-dbt-{gone}-k2"]
@@ -87,8 +90,8 @@ def test_a_night_with_nothing_to_load_still_removes_a_killed_loads_folders(
         folder.mkdir()
     (left[0] / "copy.xlsx").write_bytes(b"a clerk's workbook, names and telephone numbers")
 
-    result = subprocess.run([DUKAN, "nightly"], env={**scratch.env(), "TMPDIR": str(tmp_path)},
-                            capture_output=True, text=True, timeout=300, check=False)
+    result = subprocess.run([DUKAN, "nightly"], env=env, capture_output=True, text=True,
+                            timeout=300, check=False)
 
     assert result.returncode == 0 and "Nothing changed" in result.stdout, result.stdout
     assert not any(folder.exists() for folder in left)
