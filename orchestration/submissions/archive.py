@@ -157,6 +157,23 @@ def _receipt_fault(row: dict[str, str]) -> str | None:
     return None
 
 
+def delivery_kind(path: Path, folder: Path) -> str:
+    """What an entry under a month's drop folder is to the archive: "file", a delivery it
+    takes; "folder" (sub-folders count: a prefecture may file its summary under
+    summaries/); "ignored", a link (which could point anywhere on the machine) or
+    anything else that is not a regular file; "system" (see is_system_file)."""
+    if path.is_dir() and not path.is_symlink():
+        return "folder"
+    if path.is_symlink() or not path.is_file():
+        return "ignored"
+    return "system" if is_system_file(path, folder) else "file"
+
+
+def delivered_files(folder: Path) -> list[Path]:
+    """The deliveries in a month's drop folder, in order: what the archive takes."""
+    return [p for p in sorted(folder.rglob("*")) if delivery_kind(p, folder) == "file"]
+
+
 def archive_months(raw_dir: Path, months: list[str]) -> ArchiveOutcome:
     """Archive every file of the given months' drop folders that is not archived yet."""
     known = {(r.file_sha256, r.relative_path) for r in read_receipts(raw_dir)}
@@ -170,17 +187,13 @@ def archive_months(raw_dir: Path, months: list[str]) -> ArchiveOutcome:
         folder = raw_dir / "submissions" / month
         if not folder.is_dir():
             continue
-        # Sub-folders count (a prefecture may file its summary under summaries/).
         for path in sorted(folder.rglob("*")):
-            if path.is_dir() and not path.is_symlink():
-                continue
-            # Everything a county delivered is evidence; links (which could point anywhere on
-            # the machine), folders and system files (see is_system_file) are passed over.
-            if path.is_symlink() or not path.is_file():
+            kind = delivery_kind(path, folder)
+            if kind == "ignored":
                 ignored.append(path)
-                continue
-            if is_system_file(path, folder):
+            elif kind == "system":
                 system.append(path)
+            if kind != "file":
                 continue
             receipt = _archive_one(raw_dir, path, month, known, copies)
             if receipt is None:

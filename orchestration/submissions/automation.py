@@ -25,9 +25,9 @@ from dagster import (
 from orchestration.lib.paths import ProjectPaths
 from orchestration.submissions.archive import (
     SHANGHAI,
+    delivered_files,
     delivered_path,
     drop_months,
-    is_system_file,
     read_receipts,
 )
 from orchestration.submissions.months import nightly_range
@@ -45,10 +45,7 @@ def months_with_new_files(raw_dir: Path) -> list[str]:
     seen = {(r.relative_path, r.size_bytes, r.received_at) for r in read_receipts(raw_dir)}
     touched = []
     for month in drop_months(raw_dir):
-        folder = raw_dir / "submissions" / month
-        for path in folder.rglob("*"):
-            if path.is_symlink() or not path.is_file() or is_system_file(path, folder):
-                continue
+        for path in delivered_files(raw_dir / "submissions" / month):
             stat = path.stat()
             received = datetime.fromtimestamp(stat.st_mtime, tz=SHANGHAI)
             signature = (delivered_path(path, raw_dir), stat.st_size,

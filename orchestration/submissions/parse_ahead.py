@@ -39,7 +39,7 @@ from pathlib import Path
 from orchestration.lib.personal import key_path
 from orchestration.lib.workers import private_folder, worker_count
 from orchestration.submissions.archive import (
-    is_system_file,
+    delivered_files,
     read_receipts,
     readable_name,
     safe_suffix,
@@ -237,10 +237,7 @@ def _month_jobs(raw_dir: Path, month: str, names: dict[tuple[str, str], set[str]
         return
     contents: dict[str, bytes] = {}
     delivered: dict[str, set[str]] = defaultdict(set)
-    for path in sorted(folder.rglob("*")):
-        # The files the archive step takes (see archive.archive_months).
-        if path.is_symlink() or not path.is_file() or is_system_file(path, folder):
-            continue
+    for path in delivered_files(folder):
         try:
             if path.stat().st_size > _MAX_FILE_BYTES:
                 continue
