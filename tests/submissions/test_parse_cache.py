@@ -8,8 +8,11 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from orchestration.lib.personal import hasher
 from orchestration.submissions import parse_cache
+from orchestration.submissions.arrow import to_arrow
 from orchestration.submissions.parse_cache import ParseJob, cached_paths, parse_all, read_part
+from orchestration.submissions.reader import read_submission
 
 from .clerk_workbooks import save, standard_sheets
 
@@ -43,6 +46,27 @@ def test_findings_and_record_name_the_delivered_file(tmp_path: Path) -> None:
     assert record["file_name"] == "宕昌县 2020年3月.xlsx" and record["format"] == "xlsx"
     assert findings and {f["file_name"] for f in findings} == {"宕昌县 2020年3月.xlsx"}
     assert not outcome.accepted
+
+
+def test_the_cached_parts_are_what_the_reader_produced(tmp_path: Path) -> None:
+    """The cache's write options (no statistics, a dictionary for some columns only) keep
+    every value: decimals, blanks, texts and findings read back exactly."""
+    sheets = standard_sheets()
+    sheets["t2"].rows[4][5] = "十二"  # an error finding
+    sheets["t2"].rows[3][9] = "—"  # a blank written as a dash: not reported
+    source = _delivered(tmp_path, "宕昌县.xlsx", sheets)
+    sha = "c" * 64
+    job = ParseJob(sha, _archived(tmp_path, source, sha, ".xlsx"), "2020-03", "宕昌县.xlsx")
+
+    parse_all([job], tmp_path / "cache", KEY)
+
+    parsed = read_submission(job.archive_path, declared_period="2020-03",
+                             hash_personal=hasher(KEY), name="宕昌县.xlsx")
+    values, findings = to_arrow(parsed, sha)
+    assert read_part(tmp_path / "cache", job, "values").equals(values)
+    assert read_part(tmp_path / "cache", job, "findings").equals(findings)
+    assert not all(values.column("is_reported").to_pylist())
+    assert findings.num_rows > 0
 
 
 def test_a_clean_file_leaves_no_findings_part(tmp_path: Path) -> None:
