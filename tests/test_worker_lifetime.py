@@ -111,3 +111,64 @@ def test_the_runs_subprocesses_write_into_the_log_not_the_terminal(tmp_path: Pat
     captured = capfd.readouterr()
     assert captured.out == "summary\n" and captured.err == ""
     assert log_path.read_text() == "helper tracebacknative output\n"
+
+
+def _session_members(session: int) -> list[int]:
+    """Live processes of a session: what a load left behind after it ended."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended while listed
+        if int(fields[3]) == session and fields[0] != "Z":
+            members.append(int(entry.name))
+    return members
+
+
+def _wait_for_line(path_glob: Path, text: str, process: subprocess.Popen, limit_s: float) -> None:
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline and process.poll() is None:
+        for log in path_glob.parent.glob(path_glob.name):
+            if text in log.read_text(errors="replace"):
+                return
+        time.sleep(0.2)
+    raise AssertionError(f"{text!r} never reached the log; the load ended {process.poll()}")
+
+
+def test_a_sigterm_mid_load_publishes_nothing_and_leaves_nothing_running(scratch,
+                                                                          tmp_path: Path) -> None:
+    env = {**scratch.env(), "TMPDIR": str(tmp_path)}
+    subprocess.run([DUKAN, "simulate", "--months", "2020-03..2020-03"], env=env,
+                   capture_output=True, timeout=300, check=True)
+    # Its own session, as a service manager starts it; the signal goes to the load alone.
+    load = subprocess.Popen([DUKAN, "nightly"], env=env, text=True, start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    # While dbt builds: a process of its own writing the run's build file.
+    try:
+        _wait_for_line(scratch.warehouse / "logs" / "nightly-*.log",
+                       'Started execution of step "dbt_models"', load, 300)
+        time.sleep(1)
+        load.terminate()
+        out, _ = load.communicate(timeout=120)
+    finally:
+        if load.poll() is None:
+            os.killpg(load.pid, 9)
+
+    assert load.returncode == 1, out
+    assert "Nothing published" in out and "Traceback" not in out, out
+    assert "dbt_models: dagster._core.errors.DagsterExecutionInterruptedError" in out, out
+    assert not scratch.published.exists()
+    deadline = time.monotonic() + 30
+    while _session_members(load.pid) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert _session_members(load.pid) == []
+    assert list(tmp_path.glob(f"dukan-*-{load.pid}-*")) == []
+
+    # The interrupted run holds nothing the next night needs: no lock, no pool slot.
+    again = subprocess.run([DUKAN, "nightly"], env=env, capture_output=True, text=True,
+                           timeout=600, check=False)
+    assert again.returncode == 0 and "0 failed" in again.stdout, again.stdout + again.stderr
+    assert scratch.published.exists()
