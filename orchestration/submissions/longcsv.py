@@ -35,9 +35,10 @@ MAX_CSV_LINES = 50_000
 class BadCsv(Exception):
     """The file cannot be read as the long CSV at all."""
 
-    def __init__(self, code: str, zh: str, en: str, found: str = "") -> None:
+    def __init__(self, code: str, zh: str, en: str, found: str = "",
+                 line: int | None = None) -> None:
         super().__init__(code)
-        self.code, self.zh, self.en, self.found = code, zh, en, found
+        self.code, self.zh, self.en, self.found, self.line = code, zh, en, found, line
 
 
 @dataclass
@@ -84,12 +85,15 @@ def read_csv(path: Path, *, declared_period: str | None, log: FindingLog) -> Par
 
     state = CsvState()
     width = max(columns.values()) + 1
-    for fields in rows:
-        if not any(f.strip() for f in fields):
-            continue
-        padded = fields + [""] * (width - len(fields))  # exporters drop trailing empty fields
-        record = Record(rows.line_num, {n: padded[i] for n, i in columns.items()}, columns)
-        _read_record(record, state, log)
+    try:
+        for fields in rows:
+            if not any(f.strip() for f in fields):
+                continue
+            padded = fields + [""] * (width - len(fields))  # exporters drop trailing fields
+            record = Record(rows.line_num, {n: padded[i] for n, i in columns.items()}, columns)
+            _read_record(record, state, log)
+    except csv.Error as error:
+        raise _unreadable_line(error, rows.line_num) from error
 
     _check_complete(state, log)
     _check_submission(state, declared_period, log)
@@ -102,6 +106,28 @@ def read_csv(path: Path, *, declared_period: str | None, log: FindingLog) -> Par
         declared_period=declared_period,
         values=tuple(state.values),
         findings=tuple(log.items),
+    )
+
+
+def _unreadable_line(error: csv.Error, line: int) -> BadCsv:
+    """What the csv module could not split, said with its line. The usual cause is a quote
+    opened and never closed, which runs the rest of the file into one field."""
+    if "field larger than field limit" in str(error):
+        limit = csv.field_size_limit()
+        return BadCsv(
+            "field_too_long",
+            f"一个字段到此行已超过{limit}个字符，通常是此行或之前某个引号（\"）没有配对，"
+            "使后面的内容连成了一个字段；请检查后重新导出",
+            f"a field has run past {limit} characters by this line, usually because a quote "
+            '(") on it or before it is never closed and runs what follows into one field; '
+            "check and export the file again",
+            line=line,
+        )
+    return BadCsv(
+        "bad_csv",
+        "此行无法按CSV格式读取，请检查后重新导出",
+        "this line cannot be read as CSV; check it and export the file again",
+        found=str(error), line=line,
     )
 
 

@@ -54,7 +54,8 @@ def read_submission(
         return read_csv(path, declared_period=declared_period, log=log)
     except (Refused, BadCsv) as refused:
         log.add("error", refused.code, sheet=getattr(refused, "sheet", ""),
-                zh=refused.zh, en=refused.en, found=refused.found)
+                line=getattr(refused, "line", None), zh=refused.zh, en=refused.en,
+                found=refused.found)
     except DAMAGED as exc:
         log.add(
             "error", "corrupt_file",

@@ -363,7 +363,7 @@ def corpus(secret: Path) -> list[Hostile]:
         Hostile("超大单元格.xlsx", _write(_huge_cell_xlsx), q, frozenset({"not_a_number"}),
                 fault="8 MB text in one cell"),
         Hostile("超大字段.csv", _write(lambda: _csv_with_value(csv_row, "9" * (1 << 20))), q,
-                frozenset({"corrupt_file"}), fault="1 MB field in a CSV"),
+                frozenset({"field_too_long"}), fault="1 MB field in a CSV"),
         # Encodings and delimiters.
         Hostile("UTF16.csv", _write(lambda: _csv(long_csv_lines(), "utf-16")), q,
                 frozenset({"bad_encoding"}), fault="CSV in UTF-16"),

@@ -176,3 +176,21 @@ def test_csv_without_village_lines_is_a_county_without_villages(tmp_path: Path) 
 
     assert parsed.accepted
     assert only(parsed, "no_village_rows").severity == "info"
+
+
+def test_a_quote_never_closed_names_the_line_where_the_field_outgrew_the_limit(
+    tmp_path: Path,
+) -> None:
+    lines = long_csv_lines()
+    # A clerk's note with an opening quote and no closing one, then 2,000 more lines of
+    # padding: the csv module runs them all into one field.
+    lines.insert(5, '621223,2020-03,t1,,note,"备注')
+    lines += ["621223,2020-03,t1,,note," + "说明" * 40] * 2000
+
+    parsed = read(_write(tmp_path, lines, "utf-8"))
+
+    finding = only(parsed, "field_too_long")
+    assert finding.severity == "error" and finding.line is not None and finding.line > 6
+    assert f"第{finding.line}行" in finding.message_zh and "引号" in finding.message_zh
+    assert f"line {finding.line}" in finding.message_en and "Error" not in finding.message_en
+    assert parsed.values == ()
