@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -143,9 +144,12 @@ def test_a_sigterm_mid_load_publishes_nothing_and_leaves_nothing_running(scratch
     env = {**scratch.env(), "TMPDIR": str(tmp_path)}
     subprocess.run([DUKAN, "simulate", "--months", "2020-03..2020-03"], env=env,
                    capture_output=True, timeout=300, check=True)
-    # Its own session, as a service manager starts it; the signal goes to the load alone.
+    # Its own session, as a service manager starts it, and SIGINT ignored, as for a
+    # background job of a script (`nohup dukan nightly &`): Dagster gives SIGTERM the SIGINT
+    # handler it finds. The signal goes to the load alone.
     load = subprocess.Popen([DUKAN, "nightly"], env=env, text=True, start_new_session=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     # While dbt builds: a process of its own writing the run's build file.
     try:
         _wait_for_line(scratch.warehouse / "logs" / "nightly-*.log",
