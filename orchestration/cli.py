@@ -16,6 +16,7 @@ import argparse
 import atexit
 import os
 import shutil
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,6 +24,7 @@ from typing import NoReturn
 
 from orchestration.audit.cli import add_commands as add_audit_commands
 from orchestration.lib.paths import PROJECT_ROOT, ProjectPaths
+from orchestration.lib.stopping import Terminated, take_sigterm
 
 # Closed network: no tool phones home, whatever its own defaults.
 os.environ.setdefault("DO_NOT_TRACK", "1")
@@ -39,6 +41,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         # flush at exit would raise again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    except Terminated:
+        # SIGTERM (orchestration.lib.stopping): the same clean-up as Ctrl-C on the way here.
+        print("dukan: stopped (SIGTERM)", file=sys.stderr)
+        return 128 + signal.SIGTERM
     except KeyboardInterrupt:
         # Ctrl-C: what was started is stopped on the way out (a load publishes nothing
         # half-made); a traceback from wherever Python was would only alarm.
@@ -138,6 +144,7 @@ def _prepare(_: argparse.Namespace) -> int:
 def _nightly(args: argparse.Namespace) -> int:
     from orchestration.nightly import run_nightly
 
+    take_sigterm()
     paths = ProjectPaths.from_env()
     dagster_home(paths)
     return run_nightly(paths, force=args.force)

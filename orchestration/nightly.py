@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from orchestration.lib import fingerprint
 from orchestration.lib.paths import DBT_PROJECT_DIR, ProjectPaths
+from orchestration.lib.stopping import take_sigterm
 from orchestration.lib.workers import remove_dead_load_folders
 from orchestration.tiers import dbt_warm
 
@@ -133,6 +134,7 @@ def _execute(paths: ProjectPaths, decision: fingerprint.Decision, log_path: Path
                     instance=instance, raise_on_error=False, tags=month_range_tags(*months)
                 )
             finally:
+                take_sigterm()  # Dagster left SIGTERM as SIGINT was: maybe ignored
                 stop_worker()  # the checks' worker (quality.gx_runner), if the run started one
 
     if result.success:
@@ -304,11 +306,25 @@ def render(result: ExecuteInProcessResult, paths: ProjectPaths, started: float =
         lines.extend(f"  {step}: {message}" for step, message in failures)
 
     lines.append("")
-    if result.success:
-        lines.append(f"Published {paths.published_db}")
-    else:
-        lines.append(f"Nothing published: {paths.published_db} is unchanged.")
+    lines.append(_outcome(result, paths))
     return "\n".join(lines)
+
+
+def _outcome(result: ExecuteInProcessResult, paths: ProjectPaths) -> str:
+    """What auditors now read. The publish is not the run's last step: the county feedback,
+    the Parquet exports and the report follow it, and a run stopped among them has
+    replaced the warehouse but not what is made from it."""
+    if result.success:
+        return f"Published {paths.published_db}"
+    if any(asset == "published_warehouse" for asset, _ in _materializations(result)):
+        return (
+            f"Published {paths.published_db}, but the run did not finish: the steps that "
+            "failed above did not rewrite what they make from it (feedback, Parquet, "
+            "report). The next `dukan nightly` loads every month again and writes them."
+        )
+    if not paths.published_db.exists():
+        return f"Nothing published: there is no warehouse at {paths.published_db} yet."
+    return f"Nothing published: {paths.published_db} is unchanged."
 
 
 def dbt_failing_rows(run_results: Path, database: Path | None, names: set[str],
@@ -466,8 +482,15 @@ def _step_failures(result: ExecuteInProcessResult) -> list[tuple[str, str]]:
     for event in result.all_events:
         if event.event_type == DagsterEventType.STEP_FAILURE:
             error = event.event_specific_data.error
-            failures.append((event.step_key or "", _root_message(error)))
+            failures.append((event.step_key or "", _failure_message(error)))
     return failures
+
+
+def _failure_message(error: object) -> str:
+    message = _root_message(error)
+    if message.endswith("DagsterExecutionInterruptedError"):
+        return "interrupted (Ctrl-C or SIGTERM)"
+    return message
 
 
 def _root_message(error: object) -> str:

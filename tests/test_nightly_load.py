@@ -186,3 +186,19 @@ def test_bad_reference_file_stops_the_load_and_keeps_the_warehouse(
         in result.stdout
     )
     assert file_digest(scratch.published) == before
+
+
+def test_a_run_that_fails_after_publishing_says_what_it_published(scratch: Scratch) -> None:
+    """The county feedback, the Parquet exports and the report come after the publish: a run
+    stopped among them must not tell the operator that nothing was published."""
+    simulated = scratch.dukan("simulate", "--months", "2020-03..2020-03")
+    assert simulated.returncode == 0, simulated.stderr
+    (scratch.warehouse / "feedback").write_text("a file where the feedback folder goes")
+
+    result = scratch.dukan("nightly")
+
+    assert result.returncode == 1, result.stdout
+    assert "county_feedback:" in result.stdout, result.stdout
+    assert f"Published {scratch.published}, but the run did not finish" in result.stdout
+    assert "Nothing published" not in result.stdout
+    assert scratch.published.exists()

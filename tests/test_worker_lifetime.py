@@ -163,7 +163,7 @@ def test_a_sigterm_mid_load_publishes_nothing_and_leaves_nothing_running(scratch
 
     assert load.returncode == 1, out
     assert "Nothing published" in out and "Traceback" not in out, out
-    assert "dbt_models: dagster._core.errors.DagsterExecutionInterruptedError" in out, out
+    assert "dbt_models: interrupted (Ctrl-C or SIGTERM)" in out, out
     assert not scratch.published.exists()
     deadline = time.monotonic() + 30
     while _session_members(load.pid) and time.monotonic() < deadline:
@@ -176,3 +176,33 @@ def test_a_sigterm_mid_load_publishes_nothing_and_leaves_nothing_running(scratch
                            timeout=600, check=False)
     assert again.returncode == 0 and "0 failed" in again.stdout, again.stdout + again.stderr
     assert scratch.published.exists()
+
+
+def test_a_sigterm_before_the_run_stops_what_the_load_started(scratch, tmp_path: Path) -> None:
+    env = {**scratch.env(), "TMPDIR": str(tmp_path)}
+    subprocess.run([DUKAN, "simulate", "--months", "2020-03..2020-03"], env=env,
+                   capture_output=True, timeout=300, check=True)
+    load = subprocess.Popen([DUKAN, "nightly"], env=env, text=True, start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    try:
+        # The dbt and the parse ahead are started before Dagster is imported, which takes
+        # seconds: the signal comes while both run and the run does not exist yet.
+        deadline = time.monotonic() + 60
+        while not list(tmp_path.glob(f"dukan-ahead-{load.pid}-*")):
+            assert time.monotonic() < deadline and load.poll() is None, load.communicate()
+            time.sleep(0.05)
+        load.terminate()
+        out, err = load.communicate(timeout=60)
+    finally:
+        if load.poll() is None:
+            os.killpg(load.pid, 9)
+
+    assert load.returncode == 143, out + err
+    assert err.strip().endswith("dukan: stopped (SIGTERM)") and "Traceback" not in err, err
+    assert not scratch.published.exists()
+    deadline = time.monotonic() + 30
+    while _session_members(load.pid) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert _session_members(load.pid) == []
+    assert list(tmp_path.glob("dukan-*")) == []
