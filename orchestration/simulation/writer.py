@@ -322,11 +322,13 @@ def read_manifest(out_dir: Path) -> list[dict[str, str]]:
 
 
 def write_manifest(out_dir: Path, rows: list[ManifestRow]) -> Path:
-    """Write the manifest, keeping earlier runs' rows for files that still exist and were
-    not rewritten now, so no simulated file ever loses its mark."""
-    new_paths = {row.relative_path for row in rows}
+    """Write the manifest, keeping every earlier run's rows, so no simulated file ever loses
+    its mark: the warehouse marks rows by the file's digest, and a file renamed or moved in
+    the drop zone, or rewritten with other bytes, may already be archived and loaded under
+    the digest an earlier row gives. Only ``--clean`` (``remove_simulated``) forgets them."""
+    new_rows = {(row.relative_path, row.sha256) for row in rows}
     kept = [r for r in read_manifest(out_dir)
-            if r["relative_path"] not in new_paths and (out_dir / r["relative_path"]).exists()]
+            if (r["relative_path"], r["sha256"]) not in new_rows]
     lines = [[r[name] for name in MANIFEST_COLUMNS] for r in kept] + [r.as_csv() for r in rows]
     lines.sort(key=lambda line: (line[6], line[3] != "county", line[1]))
 

@@ -127,6 +127,21 @@ def test_cli_writes_and_clean_removes_only_simulated_files(
         assert {r["period"] for r in csv.DictReader(handle)} == {"2020-05"}
 
 
+def test_a_renamed_or_rewritten_simulated_file_keeps_its_mark(tmp_path: Path) -> None:
+    first = simulate(tmp_path, seed=5, months=["2020-04"])
+    renamed = first.files[0]
+    (tmp_path / renamed.relative_path).rename(tmp_path / "2020-04" / "renamed_by_a_clerk.xlsx")
+
+    simulate(tmp_path, seed=5, months=["2020-05"])
+    rewritten = simulate(tmp_path, seed=6, months=["2020-04"])
+
+    with (tmp_path / "simulation_manifest.csv").open(encoding="utf-8") as handle:
+        digests = {r["sha256"] for r in csv.DictReader(handle)}
+    assert renamed.sha256 in digests
+    assert {r.sha256 for r in first.files} <= digests
+    assert {r.sha256 for r in rewritten.files} <= digests
+
+
 def test_month_ranges() -> None:
     assert parse_months("2020-02..2020-12")[::5] == ["2020-02", "2020-07", "2020-12"]
     assert parse_months("2020-03,2020-05") == ["2020-03", "2020-05"]
