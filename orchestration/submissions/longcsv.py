@@ -39,6 +39,9 @@ class BadCsv(Exception):
                  line: int | None = None) -> None:
         super().__init__(code)
         self.code, self.zh, self.en, self.found, self.line = code, zh, en, found, line
+        # What the file said before it could not be read further, if anything.
+        self.county_code: str | None = None
+        self.period: str | None = None
 
 
 @dataclass
@@ -81,19 +84,21 @@ def read_csv(path: Path, *, declared_period: str | None, log: FindingLog) -> Par
     text = decode(_read_bytes(path))
     _check_line_count(text)
     rows = csv.reader(io.StringIO(text, newline=""))
-    columns = _header(next(rows, []), log)
-
     state = CsvState()
-    width = max(columns.values()) + 1
+    read_to = 0  # the last line of the last record read whole
     try:
+        columns = _header(next(rows, []), log)
+        read_to = rows.line_num
+        width = max(columns.values()) + 1
         for fields in rows:
+            read_to = rows.line_num
             if not any(f.strip() for f in fields):
                 continue
             padded = fields + [""] * (width - len(fields))  # exporters drop trailing fields
             record = Record(rows.line_num, {n: padded[i] for n, i in columns.items()}, columns)
             _read_record(record, state, log)
     except csv.Error as error:
-        raise _unreadable_line(error, rows.line_num) from error
+        raise _unreadable(error, read_to + 1, rows.line_num, state) from error
 
     _check_complete(state, log)
     _check_submission(state, declared_period, log)
@@ -109,26 +114,34 @@ def read_csv(path: Path, *, declared_period: str | None, log: FindingLog) -> Par
     )
 
 
-def _unreadable_line(error: csv.Error, line: int) -> BadCsv:
-    """What the csv module could not split, said with its line. The usual cause is a quote
-    opened and never closed, which runs the rest of the file into one field."""
+def _unreadable(error: csv.Error, start: int, end: int, state: CsvState) -> BadCsv:
+    """What the csv module could not split, said with the line its record starts on. The
+    usual cause is a quote opened and never closed, which runs the rest of the file into
+    one field. The county and period read so far go with it, so that the county's clerk
+    is told."""
     if "field larger than field limit" in str(error):
         limit = csv.field_size_limit()
-        return BadCsv(
+        zh, en = "此行有一个字段", "a field on this line"
+        if end > start:
+            zh, en = f"从此行开始的一个字段延续到第{end}行", f"a field from this line to line {end}"
+        refused = BadCsv(
             "field_too_long",
-            f"一个字段到此行已超过{limit}个字符，通常是此行或之前某个引号（\"）没有配对，"
-            "使后面的内容连成了一个字段；请检查后重新导出",
-            f"a field has run past {limit} characters by this line, usually because a quote "
-            '(") on it or before it is never closed and runs what follows into one field; '
-            "check and export the file again",
-            line=line,
+            f"{zh}，超过{limit}个字符，通常是某个引号（\"）没有配对，使后面的内容连成了一个"
+            "字段；请检查此行的引号后重新导出",
+            f"{en} is longer than {limit} characters, usually because a quote (\") is never "
+            "closed and runs what follows into one field; check the quotes on this line and "
+            "export the file again",
+            line=start,
         )
-    return BadCsv(
-        "bad_csv",
-        "此行无法按CSV格式读取，请检查后重新导出",
-        "this line cannot be read as CSV; check it and export the file again",
-        found=str(error), line=line,
-    )
+    else:
+        refused = BadCsv(
+            "bad_csv",
+            "此行无法按CSV格式读取，请检查后重新导出",
+            "this line cannot be read as CSV; check it and export the file again",
+            found=str(error), line=start,
+        )
+    refused.county_code, refused.period = state.county_code, state.period
+    return refused
 
 
 def _read_bytes(path: Path) -> bytes:

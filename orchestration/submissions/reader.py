@@ -56,6 +56,11 @@ def read_submission(
         log.add("error", refused.code, sheet=getattr(refused, "sheet", ""),
                 line=getattr(refused, "line", None), zh=refused.zh, en=refused.en,
                 found=refused.found)
+        return ParsedSubmission(
+            log.file_name, fmt, county_code=getattr(refused, "county_code", None),
+            period=getattr(refused, "period", None), declared_period=declared_period,
+            findings=tuple(log.items),
+        )
     except DAMAGED as exc:
         log.add(
             "error", "corrupt_file",

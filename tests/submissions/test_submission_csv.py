@@ -178,19 +178,31 @@ def test_csv_without_village_lines_is_a_county_without_villages(tmp_path: Path) 
     assert only(parsed, "no_village_rows").severity == "info"
 
 
-def test_a_quote_never_closed_names_the_line_where_the_field_outgrew_the_limit(
-    tmp_path: Path,
-) -> None:
+def test_a_quote_never_closed_names_the_line_it_opened_on(tmp_path: Path) -> None:
     lines = long_csv_lines()
-    # A clerk's note with an opening quote and no closing one, then 2,000 more lines of
-    # padding: the csv module runs them all into one field.
+    # A clerk's note with an opening quote and no closing one, then 2,000 more lines: the
+    # csv module runs them all into one field, and fails far below the quote.
     lines.insert(5, '621223,2020-03,t1,,note,"备注')
     lines += ["621223,2020-03,t1,,note," + "说明" * 40] * 2000
 
     parsed = read(_write(tmp_path, lines, "utf-8"))
 
     finding = only(parsed, "field_too_long")
-    assert finding.severity == "error" and finding.line is not None and finding.line > 6
-    assert f"第{finding.line}行" in finding.message_zh and "引号" in finding.message_zh
-    assert f"line {finding.line}" in finding.message_en and "Error" not in finding.message_en
+    assert finding.severity == "error" and finding.line == 6
+    assert finding.message_zh.startswith("文件“宕昌县.csv”第6行：从此行开始的一个字段延续到第")
+    assert "引号" in finding.message_zh and "Error" not in finding.message_en
+    # What the lines before said: the county's clerk is the one to tell.
+    assert (parsed.county_code, parsed.period) == ("621223", "2020-03")
     assert parsed.values == ()
+
+
+def test_a_header_that_cannot_be_split_is_a_finding_on_line_1(tmp_path: Path) -> None:
+    lines = long_csv_lines()
+    lines[0] = lines[0].replace("period", '"period')  # the quote runs through the file
+    lines += ["621223,2020-03,t1,,note," + "说明" * 40] * 2000
+
+    parsed = read(_write(tmp_path, lines, "utf-8"))
+
+    finding = only(parsed, "field_too_long")
+    assert finding.line == 1 and finding.message_en.startswith("File “宕昌县.csv”, line 1: a field")
+    assert parsed.county_code is None
