@@ -121,12 +121,13 @@ def _unreadable(error: csv.Error, start: int, end: int, state: CsvState) -> BadC
     is told."""
     if "field larger than field limit" in str(error):
         limit = csv.field_size_limit()
-        zh, en = "此行有一个字段", "a field on this line"
+        zh, en = "此行有一个字段超过", "a field on this line"
         if end > start:
-            zh, en = f"从此行开始的一个字段延续到第{end}行", f"a field from this line to line {end}"
+            zh = f"从此行开始的一个字段延续到第{end}行，超过"
+            en = f"a field from this line to line {end}"
         refused = BadCsv(
             "field_too_long",
-            f"{zh}，超过{limit}个字符，通常是某个引号（\"）没有配对，使后面的内容连成了一个"
+            f"{zh}{limit}个字符，通常是某个引号（\"）没有配对，使后面的内容连成了一个"
             "字段；请检查此行的引号后重新导出",
             f"{en} is longer than {limit} characters, usually because a quote (\") is never "
             "closed and runs what follows into one field; check the quotes on this line and "
