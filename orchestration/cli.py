@@ -216,6 +216,12 @@ def _ui(args: argparse.Namespace) -> int:
     ]
     # Replaced by `dagster dev` rather than waiting on it, so a signal sent to this pid
     # (a service manager's stop) reaches dagster, which stops its webserver and daemon.
+    # dagster gives SIGTERM the handler SIGINT has; started in the background by a script
+    # (`nohup dukan ui &`), SIGINT is ignored, and the UI could then only be killed, which
+    # orphans its webserver and daemon. A server is stopped by signals, so SIGINT gets its
+    # default back.
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
     os.chdir(PROJECT_ROOT)
     os.execv(command[0], command)
 

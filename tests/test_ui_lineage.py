@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -113,3 +114,48 @@ def test_the_webserver_listens_on_loopback_only(webserver: int) -> None:
         pytest.fail("ss found no listener; is iproute2 installed?")
 
     assert all(line.split()[3].startswith("127.0.0.1:") for line in listening.splitlines())
+
+
+def _session_alive(session: int) -> list[str]:
+    alive = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[3]) == session and fields[0] != "Z":
+                alive.append(entry.name)
+    return alive
+
+
+def test_dukan_ui_started_in_the_background_stops_on_sigterm(tmp_path: Path) -> None:
+    """`nohup dukan ui &` from a script: SIGINT ignored, and a plain `kill` must still stop
+    the webserver, the daemon and the code server."""
+    port = free_port()
+    env = {**os.environ, "DUKAN_WAREHOUSE_DIR": str(tmp_path / "warehouse"),
+           "DAGSTER_HOME": str(tmp_path / "dagster")}
+    dukan = str(Path(sys.executable).with_name("dukan"))
+    process = subprocess.Popen(
+        [dukan, "ui", "--port", str(port)], env=env, start_new_session=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            assert time.monotonic() < deadline and process.poll() is None, "no UI in 180 s"
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.5)
+        process.terminate()
+        process.wait(timeout=60)
+        deadline = time.monotonic() + 60
+        while _session_alive(process.pid) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert _session_alive(process.pid) == []
+    finally:
+        if process.poll() is None or _session_alive(process.pid):
+            os.killpg(process.pid, signal.SIGKILL)
