@@ -9,7 +9,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-export DAGSTER_HOME := $(CURDIR)/warehouse/dagster
+# As `dukan` itself decides it: the caller's, else beside the warehouse.
+export DAGSTER_HOME ?= $(or $(DUKAN_WAREHOUSE_DIR),$(CURDIR)/warehouse)/dagster
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := false
 
