@@ -107,7 +107,8 @@ def _feedback(args: argparse.Namespace) -> int:
     except (WarehouseNotBuilt, TemplateError, ValueError) as error:
         print(f"dukan feedback: {error}", file=sys.stderr)
         return 2
-    print(f"反馈表 {args.month}: {len(run.written)} written, {run.unchanged} unchanged")
+    print(f"反馈表 {args.month} in {run.folder}: {len(run.written)} written, "
+          f"{run.unchanged} unchanged (already up to date)")
     for path in run.written:
         print(f"  {path}")
     return 0

@@ -261,6 +261,7 @@ def months_with_files(paths: ProjectPaths) -> list[str]:
 class FeedbackRun:
     written: list[Path]
     unchanged: int
+    folder: Path
 
 
 def write_month_feedback(paths: ProjectPaths, period: str, out_dir: Path | None = None,
@@ -297,4 +298,4 @@ def write_month_feedback(paths: ProjectPaths, period: str, out_dir: Path | None 
     partial = digests_path.with_name("digests.json.partial")
     partial.write_text(json.dumps(digests, ensure_ascii=False, indent=1, sort_keys=True))
     os.replace(partial, digests_path)
-    return FeedbackRun(written, unchanged)
+    return FeedbackRun(written, unchanged, folder)

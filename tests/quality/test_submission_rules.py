@@ -214,6 +214,7 @@ def test_feedback_workbook_tells_the_clerk_what_and_where(planted) -> None:
     # a county with nothing wrong is told so (and a clerk may name the county)
     clean = scratch.dukan("feedback", "--month", APRIL, "--county", "皋兰县")
     assert clean.returncode == 0
+    assert f"in {scratch.warehouse / 'feedback' / APRIL}:" in clean.stdout, clean.stdout
     [path] = (scratch.warehouse / "feedback" / APRIL).glob("620122_*_反馈.xlsx")
     first = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
     assert first[1][0] == "未发现问题。"
