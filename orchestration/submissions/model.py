@@ -147,12 +147,16 @@ class FindingLog:
     def unreadable(self, exc: BaseException) -> None:
         """What a reader says when a file fails in a way no rule foresaw: a file must never
         stop the nightly load, so the error is a finding for a person to look at."""
-        self.add(
-            "error", "unreadable_file",
-            zh="读取文件时出错，已转人工处理", en="the file could not be read and was passed on "
-            "for a person to look at",
-            found=explain_damage(exc),
+        zh, en = damage_message(
+            exc, "读取文件时出错，已转人工处理",
+            "the file could not be read and was passed on for a person to look at",
         )
+        self.add("error", "unreadable_file", zh=zh, en=en, found=damage_token(exc))
+
+    def damaged(self, exc: BaseException) -> None:
+        """A file that zipfile, zlib, an XML parser or csv could not read (see DAMAGED)."""
+        zh, en = corrupt_file_message(exc)
+        self.add("error", "corrupt_file", zh=zh, en=en, found=damage_token(exc))
 
     def problem(
         self,
@@ -206,18 +210,32 @@ def _mask_phones(text: str) -> str:
     return _MOBILE.sub(lambda m: m.group(0)[:3] + "********", text)
 
 
-# What a county clerk is told instead of a Python exception's name.
+# What a county clerk is told instead of a Python exception's name: the reason goes into the
+# message, whole, in each language (``found`` is cut at 60 characters and is one language).
 _DAMAGE_EXPLAINED = {
-    "BadZipFile": "不是有效的.xlsx文件（可能为空、已损坏，或是旧版.xls改了扩展名） not a valid .xlsx "
-    "(empty, damaged, or an old .xls renamed)",
-    "EntitiesForbidden": "工作表中含有不允许的XML实体定义 the sheet declares XML entities, which "
-    "are not allowed",
-    "DTDForbidden": "工作表中含有不允许的DTD the sheet declares a DTD, which is not allowed",
-    "ExternalReferenceForbidden": "工作表引用了外部资源 the sheet refers to an external resource",
-    "ParseError": "工作表的XML内容不完整或有误 the sheet's XML is incomplete or malformed",
-    "ExpatError": "工作簿的XML内容不完整或有误 the workbook's XML is incomplete or malformed",
-    "EOFError": "文件不完整 the file is incomplete",
-    "error": "压缩内容已损坏 the compressed content is damaged",
+    "BadZipFile": (
+        "不是有效的.xlsx文件：可能为空、已损坏，或是旧版.xls改了扩展名",
+        "not a valid .xlsx file: it may be empty, damaged, or an old .xls renamed",
+    ),
+    # workbook.MemberMismatch: a member inflating past its declared size (a zip bomb's
+    # trick), or whose content fails its checksum.
+    "MemberMismatch": (
+        "压缩内容与文件声明的大小不符，文件已损坏或被故意改造",
+        "the compressed content does not match the sizes the file declares: it is damaged "
+        "or deliberately malformed",
+    ),
+    "EntitiesForbidden": (
+        "工作表中含有不允许的XML实体定义", "the sheet declares XML entities, which are not allowed",
+    ),
+    "DTDForbidden": ("工作表中含有不允许的DTD", "the sheet declares a DTD, which is not allowed"),
+    "ExternalReferenceForbidden": (
+        "工作表引用了外部资源", "the sheet refers to an external resource",
+    ),
+    "ParseError": ("工作表的XML内容不完整或有误", "the sheet's XML is incomplete or malformed"),
+    "ExpatError": ("工作簿的XML内容不完整或有误", "the workbook's XML is incomplete or malformed"),
+    "XmlError": ("工作簿的XML内容不完整或有误", "the workbook's XML is incomplete or malformed"),
+    "EOFError": ("文件不完整", "the file is incomplete"),
+    "error": ("压缩内容已损坏", "the compressed content is damaged"),  # zlib.error
 }
 
 
@@ -228,7 +246,34 @@ DAMAGED = (
 )
 
 
-def explain_damage(exc: BaseException) -> str:
-    """A reader's words for why a damaged file could not be opened."""
-    name = type(exc).__name__
-    return _DAMAGE_EXPLAINED.get(name, name)
+def explain_damage(exc: BaseException) -> tuple[str, str] | None:
+    """A reader's words (zh, en) for why a damaged file could not be opened; None when no
+    rule explains the exception."""
+    return _DAMAGE_EXPLAINED.get(type(exc).__name__)
+
+
+def damage_token(exc: BaseException) -> str:
+    """What ``found`` holds for a damaged file: nothing when the message explains it, else
+    the exception's name, the one clue for whoever looks into the file."""
+    return "" if explain_damage(exc) else type(exc).__name__
+
+
+def damage_message(
+    exc: BaseException, zh: str, en: str, *, advice: tuple[str, str] = ("", ""),
+) -> tuple[str, str]:
+    """A damaged file's headline with the reason in brackets and then the advice, e.g.
+    "文件已损坏或不完整，无法读取（文件不完整），请重新保存后再报送"."""
+    reason = explain_damage(exc)
+    if reason is not None:
+        zh, en = f"{zh}（{reason[0]}）", f"{en} ({reason[1]})"
+    if advice[0]:
+        zh, en = f"{zh}，{advice[0]}", f"{en}; {advice[1]}"
+    return zh, en
+
+
+def corrupt_file_message(exc: BaseException) -> tuple[str, str]:
+    """The ``corrupt_file`` finding's words (zh, en), whichever reader met the damage."""
+    return damage_message(
+        exc, "文件已损坏或不完整，无法读取", "the file is damaged or incomplete and cannot be read",
+        advice=("请重新保存后再报送", "save it again and resend"),
+    )

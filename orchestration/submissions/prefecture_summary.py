@@ -25,7 +25,6 @@ from orchestration.submissions.model import (
     HasFindings,
     PersonalHashes,
     Value,
-    explain_damage,
 )
 from orchestration.submissions.values import clean_text, parse_value, raw_text
 from orchestration.submissions.workbook import Grid, Refused, cell_ref, load_grids, scan_package
@@ -92,9 +91,7 @@ def read_prefecture_summary(
         log.add("error", refused.code, sheet=refused.sheet, zh=refused.zh, en=refused.en,
                 found=refused.found)
     except DAMAGED as exc:
-        log.add("error", "corrupt_file", zh="文件已损坏或不完整，无法读取",
-                en="the file is damaged or incomplete and cannot be read",
-                found=explain_damage(exc))
+        log.damaged(exc)
     except Exception as exc:  # noqa: BLE001 - a file must never stop the nightly load
         log.unreadable(exc)
     return PrefectureSummary(log.file_name, declared_period=declared_period,

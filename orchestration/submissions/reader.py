@@ -13,7 +13,7 @@ from pathlib import Path, PurePath
 
 from .arrow import FINDINGS_SCHEMA, VALUES_SCHEMA, submission_record, to_arrow
 from .longcsv import BadCsv, read_csv
-from .model import DAMAGED, FindingLog, Format, ParsedSubmission, explain_damage
+from .model import DAMAGED, FindingLog, Format, ParsedSubmission
 from .workbook import Refused
 from .xlsx import read_xlsx
 
@@ -62,12 +62,7 @@ def read_submission(
             findings=tuple(log.items),
         )
     except DAMAGED as exc:
-        log.add(
-            "error", "corrupt_file",
-            zh="文件已损坏或不完整，无法读取，请重新保存后再报送",
-            en="the file is damaged or incomplete and cannot be read; save it again and resend",
-            found=explain_damage(exc),
-        )
+        log.damaged(exc)
     except Exception as exc:  # noqa: BLE001 - a file must never stop the nightly load
         log.unreadable(exc)
     return ParsedSubmission(

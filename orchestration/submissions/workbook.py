@@ -1,16 +1,16 @@
 """An .xlsx file opened without trusting it, turned into a grid of cells.
 
 ``scan_package`` opens the zip and checks the total unpacked size, then scans every
-worksheet once (entities and external references refused), so a sheet that claims or
-holds a million rows is refused before anything loads it. The same scan collects what the
-value reader cannot give: merged ranges, which cells are formatted as a percentage, which
-cells hold a formula (and whether a computed value was stored with it) and the text of
-error cells. A sheet of plain cells is scanned by patterns over its bytes and one
-callback-free expat pass (``_scan_plain``); any other goes through expat with a callback
-per element (``_scan_stream``), which handles every form. It also refuses a shared-string
-table that declares more strings than a workbook of this size can hold, because the value
-reader reserves memory for the declared count up front and a process that cannot get it
-is aborted, not raised.
+worksheet once (entities and external references refused), so a
+sheet that claims or holds a million rows is refused before anything loads it. The same
+scan collects what the value reader cannot give: merged ranges, which cells are
+formatted as a percentage, which cells hold a formula (and whether a computed value was
+stored with it) and the text of error cells. A sheet of plain cells is scanned by
+patterns over its bytes and one callback-free expat pass (``_scan_plain``); any other
+goes through expat with a callback per element (``_scan_stream``), which handles every
+form. It also refuses a shared-string table that declares more strings than a workbook
+of this size can hold, because the value reader reserves memory for the declared count
+up front and a process that cannot get it is aborted, not raised.
 
 ``load_grids`` then takes the values from python-calamine (cached values for formulas,
 dates as dates), some forty times faster than openpyxl, and puts both together.
@@ -18,10 +18,12 @@ dates as dates), some forty times faster than openpyxl, and puts both together.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
@@ -33,7 +35,7 @@ from defusedxml import ElementTree as SafeET
 from defusedxml.common import EntitiesForbidden, ExternalReferenceForbidden
 from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum
 
-from .model import explain_damage
+from .model import corrupt_file_message, damage_token
 from .values import raw_text
 
 MAX_ROWS = 5_000
@@ -53,6 +55,15 @@ class Refused(Exception):
     def __init__(self, code: str, zh: str, en: str, sheet: str = "", found: str = "") -> None:
         super().__init__(code)
         self.code, self.zh, self.en, self.sheet, self.found = code, zh, en, sheet, found
+
+
+def _damaged(exc: BaseException) -> Refused:
+    return Refused("corrupt_file", *corrupt_file_message(exc), found=damage_token(exc))
+
+
+class MemberMismatch(zipfile.BadZipFile):
+    """A zip member whose content is not what the zip's directory declares: it inflates past
+    its declared size (a zip bomb's trick, see ``read_member``) or fails its checksum."""
 
 
 @dataclass(frozen=True)
@@ -184,29 +195,28 @@ def scan_package(path: Path) -> PackageScan:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise Refused(
-            "corrupt_file",
-            "文件已损坏或不是有效的Excel工作簿（.xlsx），请重新保存后再报送",
-            "the file is damaged or not a valid Excel workbook (.xlsx); save it again and resend",
-            found=explain_damage(exc),
-        ) from exc
+        raise _damaged(exc) from exc
 
     with archive:
-        _check_unpacked_size(archive)
-        members = set(archive.namelist())
-        workbook_member = _workbook_member(archive)
-        relationships = _relationship_targets(archive, workbook_member)
-        percent_styles = _percent_styles(archive, relationships, members)
-        sheets = _sheet_parts(archive, workbook_member, relationships)
-        scans = {}
-        for name, part in sheets:
-            if part in members:  # else a chart sheet or a dangling relationship
-                scans[name] = _scan_sheet(archive, name, part, percent_styles)
-        # The parts read above are known for what they are; every other is sniffed.
-        read = {part for _, part in sheets} | {workbook_member, "_rels/.rels"}
-        read |= {path for path, _ in relationships.values() if path.endswith(".rels")}
-        _check_other_parts(archive, members - read, percent_styles)
-        return scans
+        return _scan_archive(archive)
+
+
+def _scan_archive(archive: zipfile.ZipFile) -> PackageScan:
+    _check_unpacked_size(archive)
+    members = set(archive.namelist())
+    workbook_member = _workbook_member(archive)
+    relationships = _relationship_targets(archive, workbook_member)
+    percent_styles = _percent_styles(archive, relationships, members)
+    sheets = _sheet_parts(archive, workbook_member, relationships)
+    scans = {}
+    for name, part in sheets:
+        if part in members:  # else a chart sheet or a dangling relationship
+            scans[name] = _scan_sheet(archive, name, part, percent_styles)
+    # The parts read above are known for what they are; every other is sniffed.
+    read = {part for _, part in sheets} | {workbook_member, "_rels/.rels"}
+    read |= {path for path, _ in relationships.values() if path.endswith(".rels")}
+    _check_other_parts(archive, members - read, percent_styles)
+    return scans
 
 
 def read_member(archive: zipfile.ZipFile, member: str | zipfile.ZipInfo) -> bytes:
@@ -218,8 +228,23 @@ def read_member(archive: zipfile.ZipFile, member: str | zipfile.ZipInfo) -> byte
     declared size: the limits on declared sizes (MAX_UNPACKED_BYTES) are limits on what
     is inflated."""
     info = member if isinstance(member, zipfile.ZipInfo) else archive.getinfo(member)
-    with archive.open(info) as stream:
+    with _open_member(archive, info) as stream:
         return stream.read(info.file_size)
+
+
+@contextlib.contextmanager
+def _open_member(
+    archive: zipfile.ZipFile, member: str | zipfile.ZipInfo
+) -> Iterator[IO[bytes]]:
+    """A member opened for reading; a checksum that fails while it is read (after its
+    declared size, for one that inflates past it) is a ``MemberMismatch``, so the clerk is
+    told the content does not match what the file declares, not that it is no .xlsx."""
+    with archive.open(member) as stream:
+        try:
+            yield stream
+        except zipfile.BadZipFile as exc:
+            name = member.filename if isinstance(member, zipfile.ZipInfo) else member
+            raise MemberMismatch(f"{name}: {exc}") from exc
 
 
 def _check_unpacked_size(archive: zipfile.ZipFile) -> None:
@@ -312,7 +337,7 @@ def _percent_styles(
 
     parser = _safe_parser()
     parser.StartElementHandler, parser.EndElementHandler = start, end
-    with archive.open(styles) as stream:
+    with _open_member(archive, styles) as stream:
         parser.ParseFile(stream)
     return frozenset(
         str(index) for index, number in enumerate(cell_formats)
@@ -542,7 +567,7 @@ def _root_element(archive: zipfile.ZipFile, member: str) -> tuple[str, dict[str,
     parser = _safe_parser()
     parser.StartElementHandler = start
     try:
-        with archive.open(member) as stream:
+        with _open_member(archive, member) as stream:
             parser.ParseFile(stream)
     except _RootFound:
         return found[0]
@@ -738,12 +763,7 @@ def load_grids(path: Path, scans: PackageScan) -> list[Grid]:
                 if meta.typ == SheetTypeEnum.WorkSheet
             ]
     except CalamineError as exc:
-        raise Refused(
-            "corrupt_file",
-            "文件已损坏或不完整，无法读取，请重新保存后再报送",
-            "the file is damaged or incomplete and cannot be read; save it again and resend",
-            found=explain_damage(exc),
-        ) from exc
+        raise _damaged(exc) from exc
 
 
 def _grid(name: str, rows: list[list[object]], scan: SheetScan) -> Grid:

@@ -58,4 +58,5 @@ def test_malformed_styles_are_a_damaged_file(march: SimulationResult, tmp_path: 
     [finding] = _findings(path, tmp_path)
 
     assert finding["code"] == "corrupt_file"
-    assert "XML" in finding["found"]
+    assert "（工作簿的XML内容不完整或有误）" in finding["message_zh"]
+    assert "(the workbook's XML is incomplete or malformed)" in finding["message_en"]

@@ -30,6 +30,40 @@ def test_truncated_workbook(tmp_path: Path) -> None:
     assert not parsed.accepted
 
 
+# The reason a .xlsx is no workbook at all, as the clerk reads it in each language.
+NOT_XLSX_ZH = "（不是有效的.xlsx文件：可能为空、已损坏，或是旧版.xls改了扩展名），请重新保存"
+NOT_XLSX_EN = "(not a valid .xlsx file: it may be empty, damaged, or an old .xls renamed); save"
+
+
+def test_a_truncated_workbook_is_explained_whole_in_each_language(tmp_path: Path) -> None:
+    path = save(tmp_path / "宕昌县.xlsx", standard_sheets())
+    path.write_bytes(path.read_bytes()[:4000])
+
+    (finding,) = read(path).findings
+
+    assert finding.message_zh == (
+        f"文件“宕昌县.xlsx”：文件已损坏或不完整，无法读取{NOT_XLSX_ZH}后再报送。"
+    )
+    assert finding.message_en == (
+        f"File “宕昌县.xlsx”: the file is damaged or incomplete and cannot be read {NOT_XLSX_EN} "
+        "it again and resend."
+    )
+    assert "..." not in finding.message_zh + finding.message_en
+    assert finding.found == ""  # the message says it all; nothing half in one language
+
+
+def test_an_old_xls_renamed_xlsx_is_explained_as_such(tmp_path: Path) -> None:
+    path = tmp_path / "宕昌县3月.xlsx"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 4096)
+
+    (finding,) = read(path).findings
+
+    assert finding.code == "corrupt_file"
+    assert NOT_XLSX_ZH in finding.message_zh and "旧版.xls" in finding.message_zh
+    assert NOT_XLSX_EN in finding.message_en and "an old .xls renamed" in finding.message_en
+    assert "not a valid" not in finding.message_zh  # each language its own words
+
+
 def test_damaged_part_inside_a_whole_zip(tmp_path: Path) -> None:
     path = save(tmp_path / "a.xlsx", standard_sheets())
     set_sheet_xml(path, "xl/worksheets/sheet2.xml", lambda xml: xml[: len(xml) // 2])
@@ -177,3 +211,23 @@ def test_a_member_inflating_past_its_declared_size_is_refused_without_inflating(
     codes, peak_mb = result.stdout.splitlines()
     assert codes == "['corrupt_file']"
     assert int(peak_mb) < 400, f"{peak_mb} MB to refuse a 512 MB member declaring 5 kB"
+
+
+def test_a_member_inflating_past_its_declared_size_is_explained_as_such(tmp_path: Path) -> None:
+    path = save(tmp_path / "宕昌县.xlsx", standard_sheets())
+    set_sheet_xml(path, "xl/worksheets/sheet1.xml",
+                  lambda xml: xml.replace("</sheetData>", "</sheetData>" + " " * (1 << 20)))
+    _lie_about_size(path, "xl/worksheets/sheet1.xml", 5000)
+
+    (finding,) = read(path).findings
+
+    assert (finding.code, finding.found) == ("corrupt_file", "")
+    assert finding.message_zh == (
+        "文件“宕昌县.xlsx”：文件已损坏或不完整，无法读取（压缩内容与文件声明的大小不符，"
+        "文件已损坏或被故意改造），请重新保存后再报送。"
+    )
+    assert finding.message_en == (
+        "File “宕昌县.xlsx”: the file is damaged or incomplete and cannot be read (the compressed "
+        "content does not match the sizes the file declares: it is damaged or deliberately "
+        "malformed); save it again and resend."
+    )
