@@ -224,13 +224,7 @@ _DAMAGE_EXPLAINED = {
         "the compressed content does not match the sizes the file declares: it is damaged "
         "or deliberately malformed",
     ),
-    "EntitiesForbidden": (
-        "工作表中含有不允许的XML实体定义", "the sheet declares XML entities, which are not allowed",
-    ),
-    "DTDForbidden": ("工作表中含有不允许的DTD", "the sheet declares a DTD, which is not allowed"),
-    "ExternalReferenceForbidden": (
-        "工作表引用了外部资源", "the sheet refers to an external resource",
-    ),
+    # Entities and DTDs are no damage: workbook refuses them as forbidden_xml, naming the sheet.
     "ParseError": ("工作表的XML内容不完整或有误", "the sheet's XML is incomplete or malformed"),
     "ExpatError": ("工作簿的XML内容不完整或有误", "the workbook's XML is incomplete or malformed"),
     "XmlError": ("工作簿的XML内容不完整或有误", "the workbook's XML is incomplete or malformed"),

@@ -1,7 +1,7 @@
 """An .xlsx file opened without trusting it, turned into a grid of cells.
 
 ``scan_package`` opens the zip and checks the total unpacked size, then scans every
-worksheet once (entities and external references refused), so a
+worksheet once (entities and external references refused, as ``forbidden_xml``), so a
 sheet that claims or holds a million rows is refused before anything loads it. The same
 scan collects what the value reader cannot give: merged ranges, which cells are
 formatted as a percentage, which cells hold a formula (and whether a computed value was
@@ -32,7 +32,11 @@ from xml.etree.ElementTree import ParseError
 from xml.parsers import expat
 
 from defusedxml import ElementTree as SafeET
-from defusedxml.common import EntitiesForbidden, ExternalReferenceForbidden
+from defusedxml.common import (
+    DefusedXmlException,
+    EntitiesForbidden,
+    ExternalReferenceForbidden,
+)
 from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum
 
 from .model import corrupt_file_message, damage_token
@@ -59,6 +63,32 @@ class Refused(Exception):
 
 def _damaged(exc: BaseException) -> Refused:
     return Refused("corrupt_file", *corrupt_file_message(exc), found=damage_token(exc))
+
+
+# What each of defusedxml's refusals is, in a clerk's words (see _forbidden_xml).
+_FORBIDDEN_KINDS = {
+    "EntitiesForbidden": ("XML实体定义", "XML entity definitions"),
+    "DTDForbidden": ("DTD（文档类型定义）", "a DTD (document type definition)"),
+    "ExternalReferenceForbidden": ("对外部资源的引用", "a reference to an external resource"),
+}
+
+
+def _forbidden_xml(exc: DefusedXmlException, sheet: str) -> Refused:
+    """A part declaring entities or a DTD: no spreadsheet program writes one, and the tricks
+    they allow (entity expansion, reading local files) are why they are refused, so the
+    clerk is told that rather than that the file is damaged."""
+    kind_zh, kind_en = _FORBIDDEN_KINDS.get(
+        type(exc).__name__, ("DTD或实体定义", "a DTD or entities")
+    )
+    where_zh, where_en = ("工作表", "the sheet") if sheet else ("工作簿", "the workbook")
+    return Refused(
+        "forbidden_xml",
+        f"{where_zh}中含有出于安全原因不允许的XML声明（{kind_zh}），无法读取，"
+        "请在Excel中另存为新的.xlsx文件后再报送",
+        f"{where_en} contains XML declarations that are not allowed, for security ({kind_en}), "
+        "and cannot be read; save it as a new .xlsx file in Excel and resend",
+        sheet=sheet,
+    )
 
 
 class MemberMismatch(zipfile.BadZipFile):
@@ -198,7 +228,10 @@ def scan_package(path: Path) -> PackageScan:
         raise _damaged(exc) from exc
 
     with archive:
-        return _scan_archive(archive)
+        try:
+            return _scan_archive(archive)
+        except DefusedXmlException as exc:  # in a part that is no sheet (a sheet's is named)
+            raise _forbidden_xml(exc, "") from exc
 
 
 def _scan_archive(archive: zipfile.ZipFile) -> PackageScan:
@@ -352,8 +385,11 @@ def _scan_sheet(
     # The size was checked from the zip's directory, and a member longer than it says
     # fails its read once past that size, so reading it whole is bounded.
     data = read_member(archive, member)
-    scan = _scan_plain(data, name, percent_styles)
-    return scan if scan is not None else _scan_stream(io.BytesIO(data), name, percent_styles)
+    try:
+        scan = _scan_plain(data, name, percent_styles)
+        return scan if scan is not None else _scan_stream(io.BytesIO(data), name, percent_styles)
+    except DefusedXmlException as exc:
+        raise _forbidden_xml(exc, name) from exc
 
 
 # A plain sheet, for ``_scan_plain``: no markup declarations (DOCTYPE, entities,
@@ -571,6 +607,8 @@ def _root_element(archive: zipfile.ZipFile, member: str) -> tuple[str, dict[str,
             parser.ParseFile(stream)
     except _RootFound:
         return found[0]
+    except DefusedXmlException:
+        raise  # declared before the root: refused as such, not passed over as "not XML"
     except (expat.ExpatError, ValueError):
         return "", {}
     return "", {}

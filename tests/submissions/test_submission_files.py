@@ -9,6 +9,7 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
+import pytest
 
 from tests.conftest import PROJECT_ROOT
 
@@ -230,4 +231,52 @@ def test_a_member_inflating_past_its_declared_size_is_explained_as_such(tmp_path
         "File “宕昌县.xlsx”: the file is damaged or incomplete and cannot be read (the compressed "
         "content does not match the sizes the file declares: it is damaged or deliberately "
         "malformed); save it again and resend."
+    )
+
+
+def _declare_entity(xml: str, entity: str) -> str:
+    """A DOCTYPE (after the XML declaration, if any) declaring ``x``, used in a new cell."""
+    xml = xml.replace("<sheetData>", '<sheetData><row r="60"><c r="A60" t="inlineStr"><is>'
+                      "<t>&x;</t></is></c></row>", 1)
+    head, _, rest = xml.partition("?>") if xml.startswith("<?xml") else ("", "", xml)
+    root = re.match(r"\s*<([\w:]+)", rest)
+    assert root is not None, rest[:80]
+    return f"{head}{_}<!DOCTYPE {root.group(1)} [<!ENTITY x {entity}>]>{rest}"
+
+
+@pytest.mark.parametrize("entity", ['"harmless"', 'SYSTEM "file:///nonexistent/secret"'])
+def test_a_sheet_declaring_entities_is_refused_as_forbidden_xml_naming_the_sheet(
+    tmp_path: Path, entity: str
+) -> None:
+    path = save(tmp_path / "宕昌县.xlsx", standard_sheets())
+    set_sheet_xml(path, "xl/worksheets/sheet3.xml", lambda xml: _declare_entity(xml, entity))
+
+    (finding,) = read(path).findings
+
+    assert (finding.severity, finding.code, finding.sheet) == (
+        "error", "forbidden_xml", "表3 三保障和饮水安全",
+    )
+    assert finding.message_zh == (
+        "文件“宕昌县.xlsx”工作表“表3 三保障和饮水安全”：工作表中含有出于安全原因不允许的XML声明"
+        "（XML实体定义），无法读取，请在Excel中另存为新的.xlsx文件后再报送。"
+    )
+    assert finding.message_en == (
+        "File “宕昌县.xlsx”, sheet 表3 三保障和饮水安全: the sheet contains XML declarations "
+        "that are not allowed, for security (XML entity definitions), and cannot be read; save "
+        "it as a new .xlsx file in Excel and resend."
+    )
+
+
+def test_entities_declared_outside_the_sheets_are_forbidden_xml_of_the_workbook(
+    tmp_path: Path,
+) -> None:
+    path = save(tmp_path / "宕昌县.xlsx", standard_sheets())
+    set_sheet_xml(path, "docProps/app.xml", lambda xml: _declare_entity(xml, '"x"'))
+
+    (finding,) = read(path).findings
+
+    assert (finding.code, finding.sheet) == ("forbidden_xml", "")
+    assert finding.message_zh.startswith("文件“宕昌县.xlsx”：工作簿中含有出于安全原因不允许的")
+    assert finding.message_en.startswith(
+        "File “宕昌县.xlsx”: the workbook contains XML declarations that are not allowed"
     )
