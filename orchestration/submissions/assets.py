@@ -265,6 +265,21 @@ _INTAKE_RULES = {
 }
 
 
+def _message_sql(zh: str, en: str) -> str:
+    """message_zh and message_en worded as FindingLog.add words a reader's finding: the file
+    first, then what is wrong and what was found, so a clerk reading a list of findings (the
+    feedback workbook, the quarantine report) can tell which file each one is about.
+
+    These files have no sheet or cell to add: the files table keeps the county code and the
+    period, not the cell they were read from."""
+    found_zh = "case when coalesce(found, '') = '' then '' else '，实际为“' || found || '”' end"
+    found_en = "case when coalesce(found, '') = '' then '' else ' (found “' || found || '”)' end"
+    return (
+        f"'文件“' || file_name || '”：{zh}' || {found_zh} || '。' as message_zh, "
+        f"'File “' || file_name || '”: {en}' || {found_en} || '.' as message_en"
+    )
+
+
 def _add_intake_findings(connection, months: list[str]) -> None:
     """Add the load-time findings as errors, and quarantine the files they name."""
     for code, (condition, zh, en, expected, found) in _INTAKE_RULES.items():
@@ -285,7 +300,7 @@ def _add_intake_findings(connection, months: list[str]) -> None:
                    'error' as severity, '{code}' as code, '' as "table", '' as row_key,
                    '' as indicator, '' as sheet, '' as cell, null as line,
                    '{expected}' as expected, coalesce(found, '') as found,
-                   '{zh}' as message_zh, '{en}' as message_en
+                   {_message_sql(zh, en)}
             from ({offenders})
             """,
             {"months": months},

@@ -76,6 +76,11 @@ def intake(tmp_path_factory: pytest.TempPathFactory) -> tuple[Scratch, str]:
     # April on time, but 1900 not lifted where March's 2000 and April's flows give 1887.
     deliver(scratch, "2020-04", "宕昌县4月.xlsx", t1_with(UNLIFTED, 1900, info=april),
             "2020-04-20T09:00:00")
+    # A county outside the 75 (a district of Lanzhou): only the load can tell.
+    lanzhou = [["填报单位：城关区", None, None, "行政区划代码：620102", None, None,
+                "报告期：2020年3月"]]
+    deliver(scratch, "2020-03", "城关区3月.xlsx", t1_with(0, 52000, info=lanzhou),
+            "2020-03-24T12:00:00")
     (scratch.raw / "submissions" / "2020-03" / "说明.pdf").write_bytes(b"%PDF-1.4")
 
     result = scratch.dukan("nightly")
@@ -119,7 +124,7 @@ def test_the_same_file_under_two_names_is_loaded_once(intake) -> None:
 def test_the_operator_is_told_about_quarantined_files(intake) -> None:
     _, summary = intake
 
-    assert "Quarantined 3 file(s)" in summary
+    assert "Quarantined 4 file(s)" in summary
 
 
 def test_bad_files_are_quarantined_with_every_reason(intake) -> None:
@@ -138,12 +143,33 @@ def test_bad_files_are_quarantined_with_every_reason(intake) -> None:
         "where file_name = '坏文件.xlsx' and severity = 'error'",
     )
 
-    assert set(quarantined) == {"坏文件.xlsx", "宕昌县4月提前.xlsx", "说明.pdf"}
+    assert set(quarantined) == {"坏文件.xlsx", "宕昌县4月提前.xlsx", "城关区3月.xlsx", "说明.pdf"}
     assert finding == [("表1 贫困人口", "D4", "两千", "not_a_number")]
     assert "报告期尚未开始" in quarantined["宕昌县4月提前.xlsx"]
     report = next((scratch.warehouse / "quarantine" / "2020-03").glob("坏文件.xlsx.*.txt"))
     text = report.read_text(encoding="utf-8-sig")
     assert "表1 贫困人口!D4" in text and "两千" in text
+
+
+def test_load_time_findings_name_the_file_as_every_other_finding_does(intake) -> None:
+    scratch, _ = intake
+
+    findings = rows(
+        scratch,
+        "select file_name, code, found, message_zh, message_en from submissions.findings "
+        "where code in ('unknown_county', 'period_not_started') order by code",
+    )
+
+    assert findings == [
+        ("宕昌县4月提前.xlsx", "period_not_started", "2020-04",
+         "文件“宕昌县4月提前.xlsx”：报告期尚未开始：收到文件时该月还未到，实际为“2020-04”。",
+         "File “宕昌县4月提前.xlsx”: the reporting period had not started when the file was "
+         "received (found “2020-04”)."),
+        ("城关区3月.xlsx", "unknown_county", "620102",
+         "文件“城关区3月.xlsx”：行政区划代码不是75个贫困县之一，实际为“620102”。",
+         "File “城关区3月.xlsx”: the county code is not one of the 75 poor counties "
+         "(found “620102”)."),
+    ]
 
 
 def test_nothing_from_a_quarantined_or_held_file_reaches_the_tiers(intake) -> None:
