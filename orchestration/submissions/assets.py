@@ -37,6 +37,7 @@ from orchestration.lib.resources import WAREHOUSE_POOL, WarehouseResource
 from orchestration.lib.warehouse import build_connection, scalar, table_exists
 from orchestration.submissions import parse_ahead
 from orchestration.submissions.archive import Receipt, archive_dir, archive_months, read_receipts
+from orchestration.submissions.model import shown_name
 from orchestration.submissions.parse_cache import (
     PART_SCHEMAS,
     ParseJob,
@@ -274,10 +275,18 @@ def _message_sql(zh: str, en: str) -> str:
     period, not the cell they were read from."""
     found_zh = "case when coalesce(found, '') = '' then '' else '，实际为“' || found || '”' end"
     found_en = "case when coalesce(found, '') = '' then '' else ' (found “' || found || '”)' end"
+    name = _shown_name_sql("file_name")
     return (
-        f"'文件“' || file_name || '”：{zh}' || {found_zh} || '。' as message_zh, "
-        f"'File “' || file_name || '”: {en}' || {found_en} || '.' as message_en"
+        f"'文件“' || {name} || '”：{zh}' || {found_zh} || '。' as message_zh, "
+        f"'File “' || {name} || '”: {en}' || {found_en} || '.' as message_en"
     )
+
+
+def _shown_name_sql(column: str) -> str:
+    """``model.shown_name`` in SQL: control characters as \\xNN."""
+    for code in (*range(0x20), 0x7F):
+        column = f"replace({column}, chr({code}), '{shown_name(chr(code))}')"
+    return column
 
 
 def _add_intake_findings(connection, months: list[str]) -> None:

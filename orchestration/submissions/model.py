@@ -194,16 +194,27 @@ class FindingLog:
         return any(f.severity == "error" for f in self.items)
 
     def _where(self, sheet: str, cell: str, line: int | None) -> tuple[str, str]:
+        name = shown_name(self.file_name)
         if line is not None:
-            return f"文件“{self.file_name}”第{line}行", f"File “{self.file_name}”, line {line}"
+            return f"文件“{name}”第{line}行", f"File “{name}”, line {line}"
 
         if sheet and cell:
-            return f"文件“{self.file_name}”{sheet}!{cell}", f"File “{self.file_name}”, {sheet}!{cell}"
+            return f"文件“{name}”{sheet}!{cell}", f"File “{name}”, {sheet}!{cell}"
 
         if sheet:
-            return f"文件“{self.file_name}”工作表“{sheet}”", f"File “{self.file_name}”, sheet {sheet}"
+            return f"文件“{name}”工作表“{sheet}”", f"File “{name}”, sheet {sheet}"
 
-        return f"文件“{self.file_name}”", f"File “{self.file_name}”"
+        return f"文件“{name}”", f"File “{name}”"
+
+
+# Control characters (a line break, a tab) are legal in a file name and would break a
+# message across lines in the summary, the quarantine report and the feedback workbook.
+_CONTROL_SHOWN = {code: f"\\x{code:02x}" for code in (*range(0x20), 0x7F)}
+
+
+def shown_name(file_name: str) -> str:
+    """A file name as a message quotes it: control characters as \\xNN, the rest as is."""
+    return file_name.translate(_CONTROL_SHOWN)
 
 
 def _mask_phones(text: str) -> str:

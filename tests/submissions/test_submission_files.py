@@ -13,6 +13,8 @@ import pytest
 
 from tests.conftest import PROJECT_ROOT
 
+from orchestration.submissions.reader import read_submission
+
 from .clerk_workbooks import read, save, set_sheet_xml, standard_sheets
 
 
@@ -280,3 +282,28 @@ def test_entities_declared_outside_the_sheets_are_forbidden_xml_of_the_workbook(
     assert finding.message_en.startswith(
         "File “宕昌县.xlsx”: the workbook contains XML declarations that are not allowed"
     )
+
+
+def test_a_line_break_in_a_file_name_does_not_break_the_message(tmp_path: Path) -> None:
+    path = tmp_path / "copy.doc"
+    path.write_bytes(b"a letter, not a form")
+
+    parsed = read_submission(path, declared_period="2020-03", hash_personal=str,
+                             name="宕昌县\n3月.doc")
+
+    [finding] = parsed.findings
+    assert finding.file_name == "宕昌县\n3月.doc"  # the name itself is kept as delivered
+    assert "\n" not in finding.message_zh and "\n" not in finding.message_en
+    assert finding.message_zh.startswith("文件“宕昌县\\x0a3月.doc”")
+
+
+def test_load_time_findings_quote_a_name_as_the_reader_does() -> None:
+    import duckdb
+
+    from orchestration.submissions.assets import _shown_name_sql
+    from orchestration.submissions.model import shown_name
+
+    name = "".join(chr(code) for code in range(0x80)) + "宕昌县.xlsx"
+    [(shown,)] = duckdb.execute(f"select {_shown_name_sql('name')} from (select ? as name)",
+                                [name]).fetchall()
+    assert shown == shown_name(name) and "\n" not in shown
