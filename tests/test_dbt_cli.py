@@ -4,6 +4,7 @@ DUKAN_BUILD_MONTHS, and parsing the project only once whatever the run's path an
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -79,6 +80,23 @@ def test_a_new_run_folder_and_new_months_keep_dbts_parse(tmp_path: Path) -> None
     second_run = log[log.rindex("Running with dbt"):]
     assert "Unable to do partial parsing" not in second_run, second_run[-3000:]
     assert "skipping partial parsing" in second_run
+
+
+@pytest.mark.parametrize(("setting", "shown"), [(None, "1.8 GiB"), ("321MB", "306.1 MiB")])
+def test_dbts_duckdb_has_a_memory_limit(tmp_path: Path, monkeypatch, setting, shown) -> None:
+    """DuckDB's own default is 80 % of the machine: the tier marts of 60 months held 6.6 GiB."""
+    if setting is None:
+        monkeypatch.delenv("DUKAN_DBT_MEMORY_LIMIT", raising=False)
+    else:
+        monkeypatch.setenv("DUKAN_DBT_MEMORY_LIMIT", setting)
+    build_db = tmp_path / "run" / "dukan.duckdb"
+    build_db.parent.mkdir()
+
+    result = _dbt(build_db, tmp_path / "target", "show", "--inline",
+                  "select current_setting('memory_limit') as memory_limit")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(rf"\| {re.escape(shown)} +\|", result.stdout), result.stdout
 
 
 def test_dbt_refuses_to_start_without_the_runs_file(tmp_path: Path) -> None:
