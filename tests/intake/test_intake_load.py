@@ -146,6 +146,8 @@ def test_bad_files_are_quarantined_with_every_reason(intake) -> None:
     assert set(quarantined) == {"坏文件.xlsx", "宕昌县4月提前.xlsx", "城关区3月.xlsx", "说明.pdf"}
     assert finding == [("表1 贫困人口", "D4", "两千", "not_a_number")]
     assert "报告期尚未开始" in quarantined["宕昌县4月提前.xlsx"]
+    # The location once, as the message gives it, not again in front of it.
+    assert quarantined["坏文件.xlsx"].startswith("文件“坏文件.xlsx”表1 贫困人口!D4：")
     report = next((scratch.warehouse / "quarantine" / "2020-03").glob("坏文件.xlsx.*.txt"))
     text = report.read_text(encoding="utf-8-sig")
     assert "表1 贫困人口!D4" in text and "两千" in text

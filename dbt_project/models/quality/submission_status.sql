@@ -24,10 +24,8 @@ first_errors as (
     select
         file_sha256,
         drop_month,
-        string_agg(
-            coalesce(nullif(sheet || '!' || cell, '!'), '') || ' ' || message_zh, '；'
-            order by sheet, cell
-        ) as errors_zh,
+        -- each message already says where: file, sheet and cell, or line
+        string_agg(message_zh, '；' order by sheet, cell) as errors_zh,
 
     from {{ ref('stg_submissions__findings') }}
     where severity = 'error'
