@@ -288,6 +288,12 @@ def render(result: ExecuteInProcessResult, paths: ProjectPaths, started: float =
             tests = "dbt test" if len(quiet) == 1 else "dbt tests"
             lines.append(f"    {'PASS':<14} {len(quiet)} {tests}: {', '.join(_short(quiet))}")
 
+    ignored = _ignored(result)
+    if ignored:
+        lines.append("")
+        lines.append(f"Not loaded, links or not regular files ({len(ignored)}): "
+                     + ", ".join(ignored))
+
     quarantined = _quarantined(result)
     if quarantined:
         lines.append("")
@@ -452,6 +458,16 @@ def _quarantined(result: ExecuteInProcessResult) -> int:
         if "files_quarantined" in materialization.metadata:
             return int(materialization.metadata["files_quarantined"].value)
     return 0
+
+
+def _ignored(result: ExecuteInProcessResult) -> list[str]:
+    """What the archive passed over in the drop zone (the first 50 are named)."""
+    names: list[str] = []
+    for event in result.get_asset_materialization_events():
+        metadata = event.event_specific_data.materialization.metadata
+        if metadata.get("ignored_files") and metadata["ignored_files"].value:
+            names.extend(metadata["ignored_files"].value.splitlines())
+    return names
 
 
 def _checks(result: ExecuteInProcessResult) -> list[CheckLine]:

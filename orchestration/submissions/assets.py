@@ -94,6 +94,11 @@ def submission_archive(
             "files_new": len(outcome.new),
             "files_seen_before": len(outcome.already_archived),
             "files_ignored": len(outcome.ignored),
+            # Named for the run's summary: nothing else tells the operator they were passed
+            # over (no receipt, no finding: a link may point anywhere on the machine).
+            "ignored_files": MetadataValue.text("\n".join(
+                shown_name(str(path.relative_to(drop))) for path in outcome.ignored[:50]
+            )),
             "system_files_skipped": len(outcome.system_files),
             "new_files": MetadataValue.md(_receipts_markdown(outcome.new)),
         }

@@ -23,7 +23,7 @@ import pytest
 from orchestration.lib.hashing import differing, table_hashes
 from tests.conftest import DUKAN, Scratch, file_digest, make_scratch
 from tests.reliability.auditor import file_fingerprint
-from tests.reliability.hostile_corpus import ACCEPT, QUARANTINE, SECRET, write_corpus
+from tests.reliability.hostile_corpus import ACCEPT, IGNORE, QUARANTINE, SECRET, write_corpus
 from tests.submissions.clerk_workbooks import FILER, PHONE, REVIEWER
 
 pytestmark = pytest.mark.slow
@@ -190,6 +190,9 @@ def test_hostile_files_are_quarantined_and_change_nothing_else(story, tmp_path: 
     after = table_hashes(scratch.published, without_files=set(digests.values()))
     assert differing(before, after) == []
     assert "Quarantined" in result.stdout
+    # Passed over with no receipt and no finding: the operator is told which.
+    links = [h.name for h in corpus if h.outcome == IGNORE]
+    assert links and all(f"{SECOND}/来件/{name}" in result.stdout for name in links), links
     story["hostile_digests"] = digests
 
 
