@@ -10,7 +10,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 # As `dukan` itself decides it: the caller's, else beside the warehouse.
-export DAGSTER_HOME ?= $(or $(DUKAN_WAREHOUSE_DIR),$(CURDIR)/warehouse)/dagster
+export DAGSTER_HOME ?= $(abspath $(or $(DUKAN_WAREHOUSE_DIR),$(CURDIR)/warehouse)/dagster)
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := false
 

@@ -123,7 +123,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def dagster_home(paths: ProjectPaths) -> Path:
     """DAGSTER_HOME beside the warehouse it records, seeded with the project's dagster.yaml."""
-    home = Path(os.environ.get("DAGSTER_HOME") or paths.warehouse_dir / "dagster")
+    # Absolute: Dagster refuses a relative DAGSTER_HOME (`make` passes one on from a
+    # relative DUKAN_WAREHOUSE_DIR).
+    home = Path(os.environ.get("DAGSTER_HOME") or paths.warehouse_dir / "dagster").absolute()
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     template = PROJECT_ROOT / "warehouse" / "dagster" / "dagster.yaml"

@@ -91,11 +91,14 @@ def read_csv(path: Path, *, declared_period: str | None, log: FindingLog) -> Par
         read_to = rows.line_num
         width = max(columns.values()) + 1
         for fields in rows:
-            read_to = rows.line_num
+            # A record starts on the line after the last one: a quoted field may hold line
+            # breaks (a quote never closed swallows the lines below it), and the line to
+            # look at is where the record begins.
+            start, read_to = read_to + 1, rows.line_num
             if not any(f.strip() for f in fields):
                 continue
             padded = fields + [""] * (width - len(fields))  # exporters drop trailing fields
-            record = Record(rows.line_num, {n: padded[i] for n, i in columns.items()}, columns)
+            record = Record(start, {n: padded[i] for n, i in columns.items()}, columns)
             _read_record(record, state, log)
     except csv.Error as error:
         raise _unreadable(error, read_to + 1, rows.line_num, state) from error

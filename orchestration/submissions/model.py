@@ -133,7 +133,10 @@ class FindingLog:
         found: str = "",
     ) -> None:
         where_zh, where_en = self._where(sheet, cell, line)
-        shown = _mask_phones(found if len(found) <= 60 else found[:57] + "...")
+        # Masked before it is cut, so that no part of a number survives the cut; control
+        # characters quoted, so that a value with a line break stays on its line.
+        shown = shown_name(_mask_phones(found))
+        shown = shown if len(shown) <= 60 else shown[:57] + "..."
         message_zh = f"{where_zh}：{zh}" + (f"，实际为“{shown}”" if found else "") + "。"
         message_en = f"{where_en}: {en}" + (f" (found “{shown}”)" if found else "") + "."
 

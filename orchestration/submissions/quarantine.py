@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from .model import shown_name
+
 _UNSAFE = re.compile(r"[^\w.\-()（）\u4e00-\u9fff]+")
 _SEVERITY_ZH = {"error": "错误", "warning": "提醒", "info": "说明"}
 
@@ -67,7 +69,7 @@ def _report(file_row: dict, findings: list[dict]) -> str:
     lines = [
         title,
         "",
-        f"文件 File: {file_row['file_name']}",
+        f"文件 File: {shown_name(file_row['file_name'])}",
         f"{filer_label}: {filer}",
         f"报告期 Period: {file_row.get('period') or '（未能识别）'}",
         f"文件指纹 SHA-256: {file_row['file_sha256']}",

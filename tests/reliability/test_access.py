@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from orchestration import cli
-from orchestration.lib.paths import DBT_PROJECT_DIR
+from orchestration.lib.paths import DBT_PROJECT_DIR, ProjectPaths
 from orchestration.lib.spreadsheet import FORMULA_PREFIXES, neutralise
 from tests.conftest import DUKAN, Scratch, file_digest, make_scratch
 
@@ -141,3 +141,16 @@ def test_no_tool_is_asked_to_send_usage_statistics() -> None:
     assert os.environ["DO_NOT_TRACK"] == "1"
     assert os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] == "false"
     assert os.environ["GX_ANALYTICS_ENABLED"] == "false"
+
+
+def test_a_relative_dagster_home_is_made_absolute(monkeypatch: pytest.MonkeyPatch,
+                                                  tmp_path: Path) -> None:
+    # `DUKAN_WAREHOUSE_DIR=relw make nightly` passes DAGSTER_HOME=relw/dagster on; Dagster
+    # refuses a relative one with a traceback.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DAGSTER_HOME", "relw/dagster")
+
+    home = cli.dagster_home(ProjectPaths(raw_dir=tmp_path / "raw", warehouse_dir=tmp_path / "w"))
+
+    assert home == tmp_path / "relw" / "dagster" and os.environ["DAGSTER_HOME"] == str(home)
+    assert (home / "dagster.yaml").exists()

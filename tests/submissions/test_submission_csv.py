@@ -206,3 +206,16 @@ def test_a_header_that_cannot_be_split_is_a_finding_on_line_1(tmp_path: Path) ->
     finding = only(parsed, "field_too_long")
     assert finding.line == 1 and finding.message_en.startswith("File “宕昌县.csv”, line 1: a field")
     assert parsed.county_code is None
+
+
+def test_a_short_unclosed_quote_is_found_on_the_line_it_opens(tmp_path: Path) -> None:
+    lines = long_csv_lines()
+    # Closed by nothing: the field takes the lines below it, up to the end of the file.
+    lines[5] = '621223,2020-03,t1,,return_risk_persons,"99'  # line 6
+
+    parsed = read(_write(tmp_path, lines, "utf-8"))
+
+    [finding] = [f for f in parsed.findings if f.line == 6]
+    assert finding.code == "not_a_number" and finding.cell == "F6"
+    assert "\n" not in finding.found and "\r" not in finding.message_zh + finding.message_en
+    assert "99\\x0d\\x0a" in finding.found

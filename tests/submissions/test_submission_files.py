@@ -9,10 +9,13 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
+import pyarrow as pa
 import pytest
 
 from tests.conftest import PROJECT_ROOT
 
+from orchestration.submissions.arrow import to_arrow
+from orchestration.submissions.quarantine import write_reports
 from orchestration.submissions.reader import read_submission
 
 from .clerk_workbooks import read, save, set_sheet_xml, standard_sheets
@@ -295,6 +298,16 @@ def test_a_line_break_in_a_file_name_does_not_break_the_message(tmp_path: Path) 
     assert finding.file_name == "宕昌县\n3月.doc"  # the name itself is kept as delivered
     assert "\n" not in finding.message_zh and "\n" not in finding.message_en
     assert finding.message_zh.startswith("文件“宕昌县\\x0a3月.doc”")
+
+    # The clerk's report of the quarantined file names it the same way.
+    _, findings = to_arrow(parsed, "d" * 64)
+    rejected = pa.Table.from_pylist([{
+        "file_sha256": "d" * 64, "drop_month": "2020-03", "file_name": finding.file_name,
+        "file_kind": "county", "county_name": None, "county_code": None, "period": None,
+    }])
+    [report] = write_reports(tmp_path / "quarantine", rejected, findings)
+    header = report.read_text(encoding="utf-8-sig").splitlines()[2]
+    assert header == "文件 File: 宕昌县\\x0a3月.doc"
 
 
 def test_load_time_findings_quote_a_name_as_the_reader_does() -> None:
