@@ -9,6 +9,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from orchestration.lib.workers import _alive, private_folder
@@ -139,37 +141,58 @@ def _wait_for_line(path_glob: Path, text: str, process: subprocess.Popen, limit_
     raise AssertionError(f"{text!r} never reached the log; the load ended {process.poll()}")
 
 
+def _background_load(env: dict[str, str], stderr: int | None) -> subprocess.Popen:
+    """A month simulated, and `dukan nightly` started in its own session, as a service
+    manager starts it, with SIGINT ignored, as for a background job of a script (`nohup
+    dukan nightly &`): Dagster gives SIGTERM the SIGINT handler it finds."""
+    subprocess.run([DUKAN, "simulate", "--months", "2020-03..2020-03"], env=env,
+                   capture_output=True, timeout=300, check=True)
+    return subprocess.Popen([DUKAN, "nightly"], env=env, text=True, start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=stderr,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+
+
+@contextmanager
+def _killed_if_left(load: subprocess.Popen) -> Iterator[None]:
+    """A failed test leaves no load running."""
+    try:
+        yield
+    finally:
+        if load.poll() is None:
+            os.killpg(load.pid, signal.SIGKILL)
+
+
+def _stopped(load: subprocess.Popen) -> tuple[str, str]:
+    """SIGTERM, as `kill PID` or a service manager sends it; its output once it ends."""
+    load.terminate()
+    out, err = load.communicate(timeout=120)
+    return out, err or ""
+
+
+def _assert_nothing_left(load: subprocess.Popen, temporary: Path) -> None:
+    deadline = time.monotonic() + 30
+    while _session_members(load.pid) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert _session_members(load.pid) == []
+    assert list(temporary.glob(f"dukan-*-{load.pid}-*")) == []
+
+
 def test_a_sigterm_mid_load_publishes_nothing_and_leaves_nothing_running(scratch,
                                                                           tmp_path: Path) -> None:
     env = {**scratch.env(), "TMPDIR": str(tmp_path)}
-    subprocess.run([DUKAN, "simulate", "--months", "2020-03..2020-03"], env=env,
-                   capture_output=True, timeout=300, check=True)
-    # Its own session, as a service manager starts it, and SIGINT ignored, as for a
-    # background job of a script (`nohup dukan nightly &`): Dagster gives SIGTERM the SIGINT
-    # handler it finds. The signal goes to the load alone.
-    load = subprocess.Popen([DUKAN, "nightly"], env=env, text=True, start_new_session=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
-    # While dbt builds: a process of its own writing the run's build file.
-    try:
+    load = _background_load(env, subprocess.STDOUT)
+    with _killed_if_left(load):
+        # While dbt builds: a process of its own writing the run's build file.
         _wait_for_line(scratch.warehouse / "logs" / "nightly-*.log",
                        'Started execution of step "dbt_models"', load, 300)
         time.sleep(1)
-        load.terminate()
-        out, _ = load.communicate(timeout=120)
-    finally:
-        if load.poll() is None:
-            os.killpg(load.pid, 9)
+        out = _stopped(load)[0]
 
     assert load.returncode == 1, out
     assert "Nothing published" in out and "Traceback" not in out, out
     assert "dbt_models: interrupted (Ctrl-C or SIGTERM)" in out, out
     assert not scratch.published.exists()
-    deadline = time.monotonic() + 30
-    while _session_members(load.pid) and time.monotonic() < deadline:
-        time.sleep(0.5)
-    assert _session_members(load.pid) == []
-    assert list(tmp_path.glob(f"dukan-*-{load.pid}-*")) == []
+    _assert_nothing_left(load, tmp_path)
 
     # The interrupted run holds nothing the next night needs: no lock, no pool slot.
     again = subprocess.run([DUKAN, "nightly"], env=env, capture_output=True, text=True,
@@ -179,30 +202,18 @@ def test_a_sigterm_mid_load_publishes_nothing_and_leaves_nothing_running(scratch
 
 
 def test_a_sigterm_before_the_run_stops_what_the_load_started(scratch, tmp_path: Path) -> None:
-    env = {**scratch.env(), "TMPDIR": str(tmp_path)}
-    subprocess.run([DUKAN, "simulate", "--months", "2020-03..2020-03"], env=env,
-                   capture_output=True, timeout=300, check=True)
-    load = subprocess.Popen([DUKAN, "nightly"], env=env, text=True, start_new_session=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
-    try:
+    load = _background_load({**scratch.env(), "TMPDIR": str(tmp_path)}, subprocess.PIPE)
+    with _killed_if_left(load):
         # The dbt and the parse ahead are started before Dagster is imported, which takes
         # seconds: the signal comes while both run and the run does not exist yet.
         deadline = time.monotonic() + 60
         while not list(tmp_path.glob(f"dukan-ahead-{load.pid}-*")):
             assert time.monotonic() < deadline and load.poll() is None, load.communicate()
             time.sleep(0.05)
-        load.terminate()
-        out, err = load.communicate(timeout=60)
-    finally:
-        if load.poll() is None:
-            os.killpg(load.pid, 9)
+        out, err = _stopped(load)
 
     assert load.returncode == 143, out + err
     assert err.strip().endswith("dukan: stopped (SIGTERM)") and "Traceback" not in err, err
     assert not scratch.published.exists()
-    deadline = time.monotonic() + 30
-    while _session_members(load.pid) and time.monotonic() < deadline:
-        time.sleep(0.5)
-    assert _session_members(load.pid) == []
+    _assert_nothing_left(load, tmp_path)
     assert list(tmp_path.glob("dukan-*")) == []
