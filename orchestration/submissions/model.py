@@ -13,7 +13,7 @@ import zlib
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Literal, NamedTuple
+from typing import Literal, NamedTuple, Protocol
 from xml.etree.ElementTree import ParseError
 from xml.parsers.expat import ExpatError
 
@@ -109,6 +109,15 @@ class ParsedSubmission(HasFindings):
     findings: tuple[Finding, ...] = ()
 
 
+class Refusal(Protocol):
+    """What a reader raises for a file it refuses as a whole."""
+
+    code: str
+    zh: str
+    en: str
+    found: str
+
+
 class FindingLog:
     """Collects the findings on one file and words their messages."""
 
@@ -155,6 +164,13 @@ class FindingLog:
             "the file could not be read and was passed on for a person to look at",
         )
         self.add("error", "unreadable_file", zh=zh, en=en, found=damage_token(exc))
+
+    def refused(self, refused: Refusal) -> None:
+        """A file a reader refused as a whole (``workbook.Refused``, ``longcsv.BadCsv``):
+        its code and words, with the sheet or the line when it names one."""
+        self.add("error", refused.code, sheet=getattr(refused, "sheet", ""),
+                 line=getattr(refused, "line", None), zh=refused.zh, en=refused.en,
+                 found=refused.found)
 
     def damaged(self, exc: BaseException) -> None:
         """A file that zipfile, zlib, an XML parser or csv could not read (see DAMAGED)."""

@@ -88,8 +88,7 @@ def read_prefecture_summary(
         grids = load_grids(path, scan_package(path))
         return _read(grids, declared_period, hash_personal, log)
     except Refused as refused:
-        log.add("error", refused.code, sheet=refused.sheet, zh=refused.zh, en=refused.en,
-                found=refused.found)
+        log.refused(refused)
     except DAMAGED as exc:
         log.damaged(exc)
     except Exception as exc:  # noqa: BLE001 - a file must never stop the nightly load

@@ -47,26 +47,24 @@ def read_submission(
         return _unsupported(declared_period, log)
 
     fmt: Format = "xlsx" if suffix == ".xlsx" else "csv"
+    # What a CSV said before it could not be read further (longcsv.BadCsv), if anything.
+    county_code = period = None
     try:
         if fmt == "xlsx":
             return read_xlsx(path, declared_period=declared_period,
                              hash_personal=hash_personal, log=log)
         return read_csv(path, declared_period=declared_period, log=log)
     except (Refused, BadCsv) as refused:
-        log.add("error", refused.code, sheet=getattr(refused, "sheet", ""),
-                line=getattr(refused, "line", None), zh=refused.zh, en=refused.en,
-                found=refused.found)
-        return ParsedSubmission(
-            log.file_name, fmt, county_code=getattr(refused, "county_code", None),
-            period=getattr(refused, "period", None), declared_period=declared_period,
-            findings=tuple(log.items),
-        )
+        log.refused(refused)
+        county_code = getattr(refused, "county_code", None)
+        period = getattr(refused, "period", None)
     except DAMAGED as exc:
         log.damaged(exc)
     except Exception as exc:  # noqa: BLE001 - a file must never stop the nightly load
         log.unreadable(exc)
     return ParsedSubmission(
-        log.file_name, fmt, declared_period=declared_period, findings=tuple(log.items)
+        log.file_name, fmt, county_code=county_code, period=period,
+        declared_period=declared_period, findings=tuple(log.items),
     )
 
 
