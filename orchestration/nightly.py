@@ -312,17 +312,17 @@ def render(result: ExecuteInProcessResult, paths: ProjectPaths, started: float =
         lines.extend(f"  {step}: {message}" for step, message in failures)
 
     lines.append("")
-    lines.append(_outcome(result, paths))
+    lines.append(_outcome(result, paths, {asset for asset, _ in built}))
     return "\n".join(lines)
 
 
-def _outcome(result: ExecuteInProcessResult, paths: ProjectPaths) -> str:
+def _outcome(result: ExecuteInProcessResult, paths: ProjectPaths, built: set[str]) -> str:
     """What auditors now read. The publish is not the run's last step: the county feedback,
     the Parquet exports and the report follow it, and a run stopped among them has
     replaced the warehouse but not what is made from it."""
     if result.success:
         return f"Published {paths.published_db}"
-    if any(asset == "published_warehouse" for asset, _ in _materializations(result)):
+    if "published_warehouse" in built:
         return (
             f"Published {paths.published_db}, but the run did not finish: the steps that "
             "failed above did not rewrite what they make from it (feedback, Parquet, "
