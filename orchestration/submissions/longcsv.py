@@ -83,7 +83,9 @@ def decode(data: bytes) -> str:
 def read_csv(path: Path, *, declared_period: str | None, log: FindingLog) -> ParsedSubmission:
     text = decode(_read_bytes(path))
     _check_line_count(text)
-    rows = csv.reader(io.StringIO(text, newline=""))
+    # Strict: a quote left open at the end of the file, or text after a closing quote,
+    # is refused rather than read as a value the clerk never typed.
+    rows = csv.reader(io.StringIO(text, newline=""), strict=True)
     state = CsvState()
     read_to = 0  # the last line of the last record read whole
     try:
@@ -135,6 +137,24 @@ def _unreadable(error: csv.Error, start: int, end: int, state: CsvState) -> BadC
             f"{en} is longer than {limit} characters, usually because a quote (\") is never "
             "closed and runs what follows into one field; check the quotes on this line and "
             "export the file again",
+            line=start,
+        )
+    elif "unexpected end of data" in str(error):
+        refused = BadCsv(
+            "unclosed_quote",
+            "此行开始的引号（\"）一直没有配对，直到文件末尾，其后各行都成了一个字段；"
+            "请检查此行的引号后重新导出",
+            "a quote (\") opened on this line is never closed, so every line below it runs "
+            "into one field up to the end of the file; check the quotes on this line and "
+            "export the file again",
+            line=start,
+        )
+    elif "expected after" in str(error):
+        refused = BadCsv(
+            "bad_csv",
+            "此行有一个带引号的字段在右引号后、逗号前还有其他字符；请检查此行的引号后重新导出",
+            "a quoted field on this line has more text after its closing quote, before the "
+            "comma; check the quotes on this line and export the file again",
             line=start,
         )
     else:

@@ -215,7 +215,34 @@ def test_a_short_unclosed_quote_is_found_on_the_line_it_opens(tmp_path: Path) ->
 
     parsed = read(_write(tmp_path, lines, "utf-8"))
 
-    [finding] = [f for f in parsed.findings if f.line == 6]
-    assert finding.code == "not_a_number" and finding.cell == "F6"
-    assert "\n" not in finding.found and "\r" not in finding.message_zh + finding.message_en
-    assert "99\\x0d\\x0a" in finding.found
+    finding = only(parsed, "unclosed_quote")
+    assert finding.severity == "error" and finding.line == 6
+    assert finding.message_zh.startswith("文件“宕昌县.csv”第6行：此行开始的引号")
+    assert "never closed" in finding.message_en and "\r" not in finding.message_en
+    # The lines it swallowed are not read as values, and the clerk is the one to tell.
+    assert parsed.values == ()
+    assert (parsed.county_code, parsed.period) == ("621223", "2020-03")
+
+
+def test_a_quote_left_open_on_the_last_line_is_not_taken_as_a_value(tmp_path: Path) -> None:
+    lines = long_csv_lines()
+    last = len(lines)
+    *_, table, key, indicator, _ = lines[-1].split(",")
+    lines[-1] = f'621223,2020-03,{table},{key},{indicator},"99'  # nothing below to swallow
+
+    parsed = read(_write(tmp_path, lines, "utf-8"))
+
+    finding = only(parsed, "unclosed_quote")
+    assert finding.line == last
+    assert parsed.values == ()
+
+
+def test_text_after_a_closing_quote_is_refused(tmp_path: Path) -> None:
+    lines = long_csv_lines()
+    lines[5] = lines[5].rsplit(",", 1)[0] + ',"12"5'  # line 6: was read as 125
+
+    parsed = read(_write(tmp_path, lines, "utf-8"))
+
+    finding = only(parsed, "bad_csv")
+    assert finding.line == 6 and "closing quote" in finding.message_en
+    assert "右引号" in finding.message_zh and finding.found == ""
