@@ -1,0 +1,71 @@
+"""The scale benchmark's store measurement and report: what it prints must add up, and
+measuring must leave the staged values as they were."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from decimal import Decimal
+from pathlib import Path
+from types import ModuleType
+
+import duckdb
+import pyarrow as pa
+
+from orchestration.submissions.arrow import VALUES_SCHEMA
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _scale() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("scale", ROOT / "benchmarks" / "scale.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("scale", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _values(files: int, per_file: int) -> pa.Table:
+    rows = [
+        {"file_sha256": f"{n:064x}", "county_code": "621223", "period": "2020-03",
+         "table": "t2", "row_key": f"62122310{i:04d}", "indicator": "registered_poor_total",
+         "kind": "count", "value_decimal": Decimal(i), "value_bool": None, "value_text": None,
+         "is_reported": True, "sheet": "表2 贫困村", "cell": f"C{i + 5}", "line": None,
+         "raw": str(i)}
+        for n in range(files) for i in range(per_file)
+    ]
+    return pa.Table.from_pylist(rows, schema=VALUES_SCHEMA)
+
+
+def test_the_store_is_measured_on_a_copy_and_the_staged_values_stay(tmp_path: Path) -> None:
+    scale = _scale()
+    connection = duckdb.connect(str(tmp_path / "build.duckdb"))
+    connection.execute("create schema submissions")
+    connection.register("staged", _values(files=7, per_file=300))
+    connection.execute("create table submissions.values as select * from staged")
+    before = connection.execute(
+        "select count(*), sum(hash(file_sha256, cell, raw)) from submissions.values").fetchone()
+
+    figures = scale.store_alone(connection)
+
+    assert set(figures) == {"store_s", "store_value_level_s"}
+    assert all(seconds > 0 for seconds in figures.values())
+    after = connection.execute(
+        "select count(*), sum(hash(file_sha256, cell, raw)) from submissions.values").fetchone()
+    assert after == before == (2100, before[1])
+    tables = {name for (name,) in connection.execute(
+        "select table_name from duckdb_tables() where not temporary").fetchall()}
+    assert tables == {"values"}  # the copies are gone, and so is the numbered source
+
+
+def test_the_bound_is_archive_floor_and_value_level_store() -> None:
+    figures = {"workbooks": 100, "months": 1, "values": 50_000, "floor_s": 2.0,
+               "ingest_s": 10.0, "ingest_peak_bytes": 2**30, "archive_s": 0.5,
+               "parse_s": 8.0, "stage_s": 1.5, "store_s": 1.0, "store_value_level_s": 0.5}
+
+    text = _scale().report("national", figures)
+
+    assert "ingest bound             3.0 s  = 1.50x the floor" in text
+    assert "= 5.0x the calamine floor" in text
+    assert "full rebuild" not in text  # an ingest-only run has none to print
