@@ -152,9 +152,10 @@ def _unreadable(error: csv.Error, start: int, end: int, state: CsvState) -> BadC
     elif "expected after" in str(error):
         refused = BadCsv(
             "bad_csv",
-            "此行有一个带引号的字段在右引号后、逗号前还有其他字符；请检查此行的引号后重新导出",
-            "a quoted field on this line has more text after its closing quote, before the "
-            "comma; check the quotes on this line and export the file again",
+            "此行有一个带引号的字段在右引号后、逗号前还有其他字符（空格也算）；"
+            "请检查此行的引号后重新导出",
+            "a quoted field on this line has more after its closing quote, before the comma "
+            "(a space counts); check the quotes on this line and export the file again",
             line=start,
         )
     else:

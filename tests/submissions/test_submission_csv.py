@@ -237,12 +237,14 @@ def test_a_quote_left_open_on_the_last_line_is_not_taken_as_a_value(tmp_path: Pa
     assert parsed.values == ()
 
 
-def test_text_after_a_closing_quote_is_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize("field", ['"12"5', '"12" '])  # read as 125, and as 12
+def test_text_after_a_closing_quote_is_refused(tmp_path: Path, field: str) -> None:
     lines = long_csv_lines()
-    lines[5] = lines[5].rsplit(",", 1)[0] + ',"12"5'  # line 6: was read as 125
+    lines[5] = lines[5].rsplit(",", 1)[0] + "," + field  # line 6
 
     parsed = read(_write(tmp_path, lines, "utf-8"))
 
     finding = only(parsed, "bad_csv")
-    assert finding.line == 6 and "closing quote" in finding.message_en
+    assert finding.line == 6 and "after its closing quote" in finding.message_en
     assert "右引号" in finding.message_zh and finding.found == ""
+    assert parsed.values == ()
