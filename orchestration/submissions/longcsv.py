@@ -60,6 +60,9 @@ class Record:
     line: int
     fields: dict[str, str]
     columns: dict[str, int]
+    # The last column and what follows it, when the line has more fields than the header:
+    # most often a number with an unquoted thousands comma (3,934 read as 3 and 934).
+    surplus: str = ""
 
     def cell(self, name: str) -> str:
         return f"{column_letter(self.columns[name] + 1)}{self.line}"
@@ -89,9 +92,11 @@ def read_csv(path: Path, *, declared_period: str | None, log: FindingLog) -> Par
     state = CsvState()
     read_to = 0  # the last line of the last record read whole
     try:
-        columns = _header(next(rows, []), log)
+        names = next(rows, [])
+        columns = _header(names, log)
         read_to = rows.line_num
         width = max(columns.values()) + 1
+        header_width = max(len(names), width)
         for fields in rows:
             # A record starts on the line after the last one: a quoted field may hold line
             # breaks (a quote never closed swallows the lines below it), and the line to
@@ -99,8 +104,11 @@ def read_csv(path: Path, *, declared_period: str | None, log: FindingLog) -> Par
             start, read_to = read_to + 1, rows.line_num
             if not any(f.strip() for f in fields):
                 continue
+            if read_to > start and _swallows_records(fields, header_width):
+                raise _quote_spanning(start, read_to, state)
             padded = fields + [""] * (width - len(fields))  # exporters drop trailing fields
-            record = Record(start, {n: padded[i] for n, i in columns.items()}, columns)
+            record = Record(start, {n: padded[i] for n, i in columns.items()}, columns,
+                            _surplus(fields, header_width))
             _read_record(record, state, log)
     except csv.Error as error:
         raise _unreadable(error, read_to + 1, rows.line_num, state) from error
@@ -119,6 +127,41 @@ def read_csv(path: Path, *, declared_period: str | None, log: FindingLog) -> Par
     )
 
 
+def _swallows_records(fields: list[str], width: int) -> bool:
+    """Whether a quoted field that spans lines holds what looks like lines of the file: a
+    quote opened on one line and closed by a stray quote further down reads every line
+    between as its text. No field of the form holds a line break; a note in an extra column
+    may, but a line of it with as many commas as a record is not a note."""
+    commas = max(width - 1, 1)
+    return any(
+        text.count(",") >= commas
+        for field in fields if "\n" in field or "\r" in field
+        for text in field.splitlines()[1:]
+    )
+
+
+def _quote_spanning(start: int, end: int, state: CsvState) -> BadCsv:
+    refused = BadCsv(
+        "unclosed_quote",
+        f"此行开始的引号（\"）到第{end}行才配对，中间各行都被读成了一个字段；"
+        f"请检查这两行的引号后重新导出",
+        f"a quote (\") opened on this line is closed only on line {end}, so the lines "
+        "between were read as one field; check the quotes on both lines and export the file "
+        "again",
+        line=start,
+    )
+    refused.county_code, refused.period = state.county_code, state.period
+    return refused
+
+
+def _surplus(fields: list[str], width: int) -> str:
+    """The fields past the header's columns, as the line has them, when any is not blank
+    (trailing empty fields are an exporter's habit, not a problem)."""
+    if len(fields) <= width or not any(f.strip() for f in fields[width:]):
+        return ""
+    return ",".join(fields[width - 1:])
+
+
 def _unreadable(error: csv.Error, start: int, end: int, state: CsvState) -> BadCsv:
     """What the csv module could not split, said with the line its record starts on. The
     usual cause is a quote opened and never closed, which runs the rest of the file into
@@ -126,17 +169,17 @@ def _unreadable(error: csv.Error, start: int, end: int, state: CsvState) -> BadC
     is told."""
     if "field larger than field limit" in str(error):
         limit = csv.field_size_limit()
-        zh, en = "此行有一个字段超过", "a field on this line"
+        zh, en = "此行有一个字段超过", "a field on this line is longer than"
         if end > start:
-            zh = f"从此行开始的一个字段延续到第{end}行，超过"
-            en = f"a field from this line to line {end}"
+            zh = f"从此行开始的一个字段到第{end}行时已超过"
+            en = f"a field that starts on this line is, by line {end}, longer than"
         refused = BadCsv(
             "field_too_long",
             f"{zh}{limit}个字符，通常是某个引号（\"）没有配对，使后面的内容连成了一个"
             "字段；请检查此行的引号后重新导出",
-            f"{en} is longer than {limit} characters, usually because a quote (\") is never "
-            "closed and runs what follows into one field; check the quotes on this line and "
-            "export the file again",
+            f"{en} {limit} characters, usually because a quote (\") is never closed and "
+            "runs what follows into one field; check the quotes on this line and export the "
+            "file again",
             line=start,
         )
     elif "unexpected end of data" in str(error):
@@ -149,6 +192,9 @@ def _unreadable(error: csv.Error, start: int, end: int, state: CsvState) -> BadC
             "export the file again",
             line=start,
         )
+    elif "expected after" in str(error) and end > start:
+        # The quote that closes the field is far below: that is where the text follows it.
+        return _quote_spanning(start, end, state)
     elif "expected after" in str(error):
         refused = BadCsv(
             "bad_csv",
@@ -181,7 +227,8 @@ def _read_bytes(path: Path) -> bytes:
 
 
 def _check_line_count(text: str) -> None:
-    lines = text.count("\n") + 1
+    # Lines as an editor counts them: a break at the very end opens no line.
+    lines = text.count("\n") + (not text.endswith("\n"))
     if lines > MAX_CSV_LINES:
         raise BadCsv(
             "too_many_lines",
@@ -201,8 +248,8 @@ def _header(names: list[str], log: FindingLog) -> dict[str, int]:
         elif key:
             log.add(
                 "info", "extra_column", line=1, cell=f"{column_letter(index + 1)}1",
-                zh=f"“{name}”不是长表的列，已忽略", en=f"the column “{name}” is not part of the "
-                "long format and was ignored",
+                zh="此列不是长表的列，已忽略", en="this column is not part of the long format "
+                "and was ignored",
                 found=name,
             )
 
@@ -327,8 +374,7 @@ def _value(record: Record, tbl: Table, row_key: str, state: CsvState, log: Findi
     if indicator is None:
         log.add(
             "error", "unknown_indicator", cell=record.cell("indicator"), **where,
-            zh=f"{tbl.id}中没有指标“{indicator_id}”", en=f"{tbl.id} has no indicator "
-            f"“{indicator_id}”",
+            zh=f"{tbl.id}中没有这个指标", en=f"{tbl.id} has no such indicator",
             expected=", ".join(i.id for i in tbl.indicators), found=record.fields["indicator"],
         )
         return
@@ -341,6 +387,19 @@ def _value(record: Record, tbl: Table, row_key: str, state: CsvState, log: Findi
         return
 
     if _duplicate(record, (tbl.id, row_key, indicator.id), state, log):
+        return
+
+    if record.surplus:
+        log.add(
+            "error", "too_many_fields", cell=record.cell("value"), indicator=indicator.id,
+            **where,
+            zh="此行的字段比表头的列多，值未读取；数字中的千位分隔逗号须加引号（如\"3,934\"）"
+               "或删去",
+            en="this line has more fields than the header has columns, so its value was not "
+               "read; a number with a thousands comma must be quoted (\"3,934\") or written "
+               "without it",
+            expected="one field a column", found=record.surplus,
+        )
         return
 
     raw = record.fields["value"]

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from orchestration.submissions.longcsv import MAX_CSV_LINES
+
 from .clerk_workbooks import codes, long_csv_lines, only, read, value_of
 
 
@@ -189,7 +191,8 @@ def test_a_quote_never_closed_names_the_line_it_opened_on(tmp_path: Path) -> Non
 
     finding = only(parsed, "field_too_long")
     assert finding.severity == "error" and finding.line == 6
-    assert finding.message_zh.startswith("文件“宕昌县.csv”第6行：从此行开始的一个字段延续到第")
+    assert finding.message_zh.startswith("文件“宕昌县.csv”第6行：从此行开始的一个字段到第")
+    assert "by line" in finding.message_en
     assert "引号" in finding.message_zh and "Error" not in finding.message_en
     # What the lines before said: the county's clerk is the one to tell.
     assert (parsed.county_code, parsed.period) == ("621223", "2020-03")
@@ -248,3 +251,80 @@ def test_text_after_a_closing_quote_is_refused(tmp_path: Path, field: str) -> No
     assert finding.line == 6 and "after its closing quote" in finding.message_en
     assert "右引号" in finding.message_zh and finding.found == ""
     assert parsed.values == ()
+
+def test_a_quote_closed_far_below_is_refused_naming_both_lines(tmp_path: Path) -> None:
+    lines = long_csv_lines()
+    # A text field opened on line 6 and closed by a stray quote on line 12: the lines
+    # between are whole records, read as that field's text.
+    lines[5] = lines[5].rsplit(",", 1)[0] + ',"99'
+    lines[11] = lines[11] + '"'
+
+    parsed = read(_write(tmp_path, lines, "utf-8"))
+
+    finding = only(parsed, "unclosed_quote")
+    assert finding.line == 6 and "line 12" in finding.message_en and "第12行" in finding.message_zh
+    assert parsed.values == ()
+    assert (parsed.county_code, parsed.period) == ("621223", "2020-03")
+
+
+def test_text_after_a_quote_closed_far_below_names_where_it_closes(tmp_path: Path) -> None:
+    lines = long_csv_lines()
+    lines[5] = lines[5].rsplit(",", 1)[0] + ',"99'  # line 6
+    lines[30] = lines[30].rsplit(",", 1)[0] + ',"5'  # line 31: closes it, 5 follows
+
+    parsed = read(_write(tmp_path, lines, "utf-8"))
+
+    finding = only(parsed, "unclosed_quote")
+    assert finding.line == 6 and "closed only on line 31" in finding.message_en
+
+
+def test_a_line_break_in_a_name_is_still_a_name(tmp_path: Path) -> None:
+    lines = long_csv_lines()
+    at = next(i for i, line in enumerate(lines) if ",village_name," in line)
+    lines[at] = lines[at].rsplit(",", 1)[0] + ',"冯道\r\n村"'
+
+    parsed = read(_write(tmp_path, lines, "utf-8"))
+
+    assert "unclosed_quote" not in codes(parsed)
+    assert any(v.raw == "冯道\r\n村" for v in parsed.values)
+
+
+def test_an_unquoted_thousands_comma_is_an_error_not_a_smaller_number(tmp_path: Path) -> None:
+    lines = long_csv_lines()
+    *start, indicator, _ = lines[5].split(",")
+    lines[5] = ",".join([*start, indicator, "3,934"])  # line 6
+    lines[6] += ","  # line 7: a trailing empty field is an exporter's habit
+
+    parsed = read(_write(tmp_path, lines, "utf-8"))
+
+    finding = only(parsed, "too_many_fields")
+    assert (finding.line, finding.cell, finding.found) == (6, "F6", "3,934")
+    assert finding.indicator == indicator and "千位分隔" in finding.message_zh
+    assert not any(v.line == 6 for v in parsed.values)
+    assert any(v.line == 7 for v in parsed.values)
+    assert "missing_indicator" not in codes(parsed)  # the line was there: one finding, not two
+
+
+def test_a_note_column_may_hold_commas_and_line_breaks(tmp_path: Path) -> None:
+    lines = long_csv_lines()
+    lines[0] += ",备注"
+    lines[5] += ',"核实后更正，见附件,\n第二行"'
+
+    parsed = read(_write(tmp_path, lines, "utf-8"))
+
+    assert codes(parsed) == ["extra_column"]
+    assert any(v.line == 6 for v in parsed.values)
+
+
+@pytest.mark.parametrize(("blank_lines", "refused"), [(0, False), (1, True)])
+def test_the_line_limit_counts_lines_as_an_editor_does(
+    tmp_path: Path, blank_lines: int, refused: bool
+) -> None:
+    lines = long_csv_lines()
+    lines += [""] * (MAX_CSV_LINES - len(lines) + blank_lines)  # each ends with a line break
+
+    parsed = read(_write(tmp_path, lines, "utf-8"))
+
+    assert ("too_many_lines" in codes(parsed)) is refused
+    if refused:
+        assert f"{MAX_CSV_LINES + 1} lines" in only(parsed, "too_many_lines").message_en
