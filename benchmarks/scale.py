@@ -419,14 +419,22 @@ def report(scale: str, f: dict[str, float]) -> str:
     return "\n".join(lines)
 
 
-def plot(out: Path) -> Path:
+def stored(scales: tuple[str, ...]) -> dict[str, dict[str, float]]:
+    """The stored figures of the scales that have been measured (--ingest-only stores none)."""
+    return {s: json.loads((RESULTS / f"{s}.json").read_text())
+            for s in scales if (RESULTS / f"{s}.json").exists()}
+
+
+def plot(out: Path) -> Path | None:
+    """Time against size for the stored scales with a full rebuild; None when there are none."""
+    results = {s: r for s, r in stored(SCALES).items() if "full_s" in r}
+    if not results:
+        return None
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    results = {s: json.loads((RESULTS / f"{s}.json").read_text())
-               for s in SCALES if (RESULTS / f"{s}.json").exists()}
     series = [("full_s", "full rebuild (dukan nightly)"), ("ingest_s", "ingest"),
               ("floor_s", "python-calamine floor"), ("pandas_s", "pandas + openpyxl")]
     figure, axis = plt.subplots(figsize=(7, 4.2), dpi=110)
@@ -467,8 +475,10 @@ def main() -> None:
 
     scales = SCALES if args.scale == "all" else (args.scale,)
     if args.report:
-        figures = {s: json.loads((RESULTS / f"{s}.json").read_text())
-                   for s in scales if (RESULTS / f"{s}.json").exists()}
+        figures = stored(scales)
+        if not figures:
+            print(f"no stored results for {', '.join(scales)} in {RESULTS}: run without "
+                  "--report first (--ingest-only stores none)")
     else:
         figures = {scale: measure(scale, not args.no_pandas and not args.ingest_only,
                                   args.rebuild_only, args.ingest_only)
@@ -477,7 +487,8 @@ def main() -> None:
     for scale, f in figures.items():
         print(report(scale, f))
     if args.plot:
-        print(f"plot: {plot(ROOT / 'docs' / 'images' / 'scale.png')}")
+        drawn = plot(ROOT / "docs" / "images" / "scale.png")
+        print(f"plot: {drawn}" if drawn else "plot: nothing drawn, no stored full rebuild")
 
 
 if __name__ == "__main__":

@@ -69,3 +69,17 @@ def test_the_bound_is_the_floors_and_the_value_level_store() -> None:
     assert "ingest bound             3.0 s  = 1.50x the floor" in text
     assert "= 5.0x the calamine floor" in text
     assert "full rebuild" not in text  # an ingest-only run has none to print
+
+
+def test_report_and_plot_with_nothing_stored_say_so(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    scale = _scale()
+    monkeypatch.setattr(scale, "RESULTS", tmp_path / "results")
+    monkeypatch.setattr(sys, "argv", ["scale.py", "--scale", "province", "--report", "--plot"])
+
+    scale.main()
+
+    printed = capsys.readouterr().out
+    assert "no stored results for province" in printed
+    assert "plot: nothing drawn" in printed
