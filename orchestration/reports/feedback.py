@@ -210,12 +210,14 @@ def write_feedback(feedback: CountyFeedback, path: Path) -> Path:
 def _heading(sheet: Sheet, feedback: CountyFeedback) -> None:
     errors = sum(1 for item in feedback.findings if item.severity in ("error", "critical"))
     warnings = sum(1 for item in feedback.findings if item.severity == "warning")
+    notes = len(feedback.findings) - errors - warnings  # info: said, nothing to correct
     sheet.put(1, 1, f"{feedback.county_name}（{feedback.county_code}）"
               f"{feedback.period} 月报审核反馈", TITLE)
     verdict = (
         "未收到本月报表。" if not feedback.files
         else "未发现问题。" if not feedback.findings
-        else f"发现问题 {len(feedback.findings)} 项：错误 {errors} 项，警告 {warnings} 项。"
+        else f"发现问题 {len(feedback.findings)} 项：错误 {errors} 项，警告 {warnings} 项"
+        + (f"，提示 {notes} 项。" if notes else "。")
     )
     sheet.put(2, 1, verdict)
     sheet.put(3, 1, "本月收到的文件 Files received", BOLD)

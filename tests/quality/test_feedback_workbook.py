@@ -106,3 +106,16 @@ def test_more_than_a_year_of_months_is_written_by_workers_like_one_month(
     alone = write_month_feedback(paths, "2020-06", out_dir=tmp_path / "alone")
     assert len(alone.written) == 75
     assert {path.name: path.read_bytes() for path in alone.written} == pooled
+
+
+def test_the_verdict_counts_every_finding_by_severity(tmp_path: Path) -> None:
+    note = Finding("宕昌县.csv", "", "G1", "info", "此列不是长表的列，已忽略", "", "备注", "", "",
+                   "reported", "extra_column")
+    feedback = CountyFeedback(
+        "621223", "宕昌县", "2020-06", (("宕昌县.csv", "2020-06-20 10:00", "未采用"),),
+        (finding("“未脱贫人口”应为整数", "12.5"), note),
+    )
+
+    sheet = openpyxl.load_workbook(write_feedback(feedback, tmp_path / "out.xlsx")).active
+
+    assert sheet["A2"].value == "发现问题 2 项：错误 1 项，警告 0 项，提示 1 项。"
