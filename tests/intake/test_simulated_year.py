@@ -135,3 +135,23 @@ def test_every_county_gets_feedback_for_every_month(messy_load) -> None:
                 sheet = CalamineWorkbook.from_path(str(books[code])).get_sheet_by_index(0)
                 assert sheet.to_python()[1][0] == "未收到本月报表。"
     assert any(period in months for _, period in result.missing)
+
+
+def test_every_county_file_has_its_county_name_csv_ones_too(messy_load) -> None:
+    scratch, _ = messy_load
+    names = query(
+        scratch,
+        "select lower(regexp_extract(original_name, '\\.(\\w+)$', 1)) as extension, "
+        "count(*), count(status.county_name), "
+        "count_if(status.county_name = counties.county_name) "
+        "from quality.submission_status status "
+        "join reference.counties counties using (county_code) "
+        "where status.status = 'accepted' group by extension order by extension",
+    )
+
+    by_extension = {extension: counts for extension, *counts in names}
+    assert set(by_extension) == {"csv", "xlsx"}, "the simulated stretch has both formats"
+    files, named, as_registered = by_extension["csv"]
+    assert files == named == as_registered  # a CSV gives no name: the registry's
+    files, named, _ = by_extension["xlsx"]
+    assert files == named  # a workbook's own 填报单位

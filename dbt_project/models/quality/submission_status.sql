@@ -19,6 +19,12 @@ versions as (
 
 ),
 
+counties as (
+
+    select county_code, county_name from {{ ref('stg_reference__counties') }}
+
+),
+
 first_errors as (
 
     select
@@ -57,7 +63,8 @@ final as (
         receipts.original_name,
         receipts.received_at,
         files.county_code,
-        files.county_name,
+        -- a long CSV states no name: the registry's, for the code it gives
+        coalesce(nullif(files.county_name, ''), counties.county_name) as county_name,
         files.period,
         case
             when not files.accepted then 'quarantined'
@@ -81,6 +88,7 @@ final as (
     left join versions
         on versions.file_sha256 = receipts.file_sha256
         and versions.drop_month = receipts.drop_month
+    left join counties on counties.county_code = files.county_code
     left join first_errors
         on first_errors.file_sha256 = receipts.file_sha256
         and first_errors.drop_month = receipts.drop_month
