@@ -70,16 +70,24 @@ class Record:
 
 def decode(data: bytes) -> str:
     """UTF-8 (BOM optional) strictly, else GB18030 strictly."""
-    for encoding in ("utf-8-sig", "gb18030"):
+    failures: list[tuple[int, str, bytes]] = []
+    for encoding, name in (("utf-8-sig", "UTF-8"), ("gb18030", "GB18030")):
         try:
             return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
+        except UnicodeDecodeError as error:
+            failures.append((error.start, name, error.object[error.start:error.start + 6]))
 
+    # The encoding that read furthest is the file's own; the line where it stopped is
+    # where text in another encoding was pasted in.
+    start, name, bad = max(failures)
+    line = data.count(b"\n", 0, start) + 1
     raise BadCsv(
         "bad_encoding",
-        "文件编码无法识别，请另存为UTF-8或GB18030编码的CSV",
-        "the file's encoding is not recognised; save it as CSV in UTF-8 or GB18030",
+        f"文件按{name}编码可读到此行，此行有不是{name}的字节（可能粘贴了其他编码的文字）；"
+        "请将整个文件另存为UTF-8或GB18030编码的CSV",
+        f"the file reads as {name} up to this line, which holds bytes that are not {name} "
+        "(text pasted from another encoding?); save the whole file as CSV in UTF-8 or GB18030",
+        found="".join(f"\\x{b:02x}" for b in bad), line=line,
     )
 
 

@@ -328,3 +328,17 @@ def test_the_line_limit_counts_lines_as_an_editor_does(
     assert ("too_many_lines" in codes(parsed)) is refused
     if refused:
         assert f"{MAX_CSV_LINES + 1} lines" in only(parsed, "too_many_lines").message_en
+
+
+def test_a_name_pasted_in_another_encoding_is_found_on_its_line(tmp_path: Path) -> None:
+    lines = long_csv_lines()
+    at = next(i for i, line in enumerate(lines) if ",village_name," in line)
+    path = tmp_path / "宕昌县.csv"
+    before = "\r\n".join(lines[:at]).encode("utf-8") + b"\r\n"
+    pasted = lines[at].rsplit(",", 1)[0].encode("utf-8") + ",冯道村".encode("gbk")
+    path.write_bytes(before + pasted + b"\r\n")
+
+    finding = only(read(path), "bad_encoding")
+
+    assert finding.line == at + 1 and "reads as UTF-8 up to this line" in finding.message_en
+    assert finding.found.startswith("\\x")
