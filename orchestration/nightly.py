@@ -298,7 +298,8 @@ def render(result: ExecuteInProcessResult, paths: ProjectPaths, started: float =
     if quarantined:
         lines.append("")
         lines.append(
-            f"Quarantined {quarantined} file(s): nothing from them reaches the tiers; a report "
+            f"Quarantined {quarantined} file(s) of the months loaded, earlier nights' included: "
+            "nothing from them reaches the tiers; a report "
             f"for the clerk is in {paths.warehouse_dir / 'quarantine'}/<month>/, and "
             "quality.submission_status lists them."
         )

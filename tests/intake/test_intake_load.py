@@ -124,7 +124,7 @@ def test_the_same_file_under_two_names_is_loaded_once(intake) -> None:
 def test_the_operator_is_told_about_quarantined_files(intake) -> None:
     _, summary = intake
 
-    assert "Quarantined 4 file(s)" in summary
+    assert "Quarantined 4 file(s) of the months loaded, earlier nights' included" in summary
 
 
 def test_bad_files_are_quarantined_with_every_reason(intake) -> None:
