@@ -152,7 +152,7 @@ def _quote_spanning(start: int, end: int, state: CsvState) -> BadCsv:
     refused = BadCsv(
         "unclosed_quote",
         f"此行开始的引号（\"）到第{end}行才配对，中间各行都被读成了一个字段；"
-        f"请检查这两行的引号后重新导出",
+        "请检查这两行的引号后重新导出",
         f"a quote (\") opened on this line is closed only on line {end}, so the lines "
         "between were read as one field; check the quotes on both lines and export the file "
         "again",
