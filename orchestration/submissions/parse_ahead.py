@@ -109,6 +109,9 @@ def parse_alongside(
     process = _Ahead.process
     if process is None:
         return None
+    # Made here too: a parser changed since the process started (a deployment during the
+    # run) names another folder, which that process never made.
+    cache.mkdir(parents=True, exist_ok=True)
     outcomes: dict[str, ParseOutcome] = {}
     try:
         if worker_count(len(jobs)) <= 2:
@@ -120,8 +123,11 @@ def parse_alongside(
     for stem, outcome in ahead.items():
         # An entry under another name than the step's (a copy delivered after the process
         # looked, with an earlier time) is another stem, and not used.
+        # Only an entry in this step's folder counts: one written under another parser's
+        # version would be staged as a file with nothing in it.
         job = by_stem.get(stem)
-        if job is not None and stem not in outcomes:
+        if (job is not None and stem not in outcomes
+                and cached_paths(cache, job)["file"].exists()):
             outcomes[stem] = ParseOutcome(job, False, *outcome)
             parsed_ahead += 1
     rest = [job for job in jobs if job.stem not in outcomes]

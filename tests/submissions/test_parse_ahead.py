@@ -189,6 +189,33 @@ def test_the_step_and_the_process_ahead_share_the_files(tmp_path: Path, monkeypa
     assert not any(cache.glob(".*.partial"))
 
 
+def test_entries_ahead_in_another_folder_are_parsed_again(tmp_path: Path, monkeypatch) -> None:
+    # The parser's code changed after the process ahead started (a deployment during the
+    # run): the step's cache folder, named by the parser's version, is another one, and
+    # the process's outcomes describe files that are not in it.
+    raw, warehouse = tmp_path / "raw", tmp_path / "warehouse"
+    _many_months(raw, months=3)
+    key_file = tmp_path / "pii.key"
+    key_file.write_bytes(KEY)
+    monkeypatch.setenv("DUKAN_PII_KEY_FILE", str(key_file))
+    months = ["2020-02", "2020-03", "2020-04"]
+
+    assert parse_ahead.start(raw, warehouse, months, tmp_path / "ahead.log")
+    _first_file_parsed(parse_ahead._Ahead.folder)
+    archive_months(raw, months)
+    jobs = _parse_jobs(raw, months)
+    other = warehouse / "parsed" / "another-version"
+    shared = parse_ahead.parse_alongside(jobs, other, KEY)
+
+    assert shared is not None
+    outcomes, by_ahead = shared
+    assert by_ahead == 0
+    assert all(cached_paths(other, job)["file"].exists() for job in jobs)
+    expected = parse_all(jobs, tmp_path / "alone", KEY)
+    assert [(o.job, o.values, o.findings) for o in outcomes] == [
+        (o.job, o.values, o.findings) for o in expected]
+
+
 def test_on_more_cores_the_pool_takes_the_rest(tmp_path: Path, monkeypatch) -> None:
     raw, warehouse = tmp_path / "raw", tmp_path / "warehouse"
     _many_months(raw, months=3)
