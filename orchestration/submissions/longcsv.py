@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from collections import Counter
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 from . import form
@@ -60,8 +63,10 @@ class Record:
     line: int
     fields: dict[str, str]
     columns: dict[str, int]
-    # The last column and what follows it, when the line has more fields than the header:
-    # most often a number with an unquoted thousands comma (3,934 read as 3 and 934).
+    # A value written with unquoted thousands commas (3,934), which the line split into
+    # fields; joined again here, and not read.
+    split_number: str = ""
+    # The last column and what follows it, when the line has more fields than the header.
     surplus: str = ""
 
     def cell(self, name: str) -> str:
@@ -75,7 +80,8 @@ def decode(data: bytes) -> str:
         try:
             return data.decode(encoding)
         except UnicodeDecodeError as error:
-            failures.append((error.start, name, error.object[error.start:error.start + 6]))
+            shown = error.object[error.start:error.start + 6].split(b"\n")[0].split(b"\r")[0]
+            failures.append((error.start, name, shown))
 
     # The encoding that read furthest is the file's own; the line where it stopped is
     # where text in another encoding was pasted in.
@@ -105,6 +111,7 @@ def read_csv(path: Path, *, declared_period: str | None, log: FindingLog) -> Par
         read_to = rows.line_num
         width = max(columns.values()) + 1
         header_width = max(len(names), width)
+        notes = _extra_columns_in_use(text, columns)
         for fields in rows:
             # A record starts on the line after the last one: a quoted field may hold line
             # breaks (a quote never closed swallows the lines below it), and the line to
@@ -112,11 +119,12 @@ def read_csv(path: Path, *, declared_period: str | None, log: FindingLog) -> Par
             start, read_to = read_to + 1, rows.line_num
             if not any(f.strip() for f in fields):
                 continue
-            if read_to > start and _swallows_records(fields, header_width):
+            if read_to > start and _swallows_records(fields, width):
                 raise _quote_spanning(start, read_to, state)
+            fields, split = _join_split_number(fields, columns, header_width, notes)
             padded = fields + [""] * (width - len(fields))  # exporters drop trailing fields
             record = Record(start, {n: padded[i] for n, i in columns.items()}, columns,
-                            _surplus(fields, header_width))
+                            split_number=split, surplus=_surplus(fields, header_width))
             _read_record(record, state, log)
     except csv.Error as error:
         raise _unreadable(error, read_to + 1, rows.line_num, state) from error
@@ -162,6 +170,55 @@ def _quote_spanning(start: int, end: int, state: CsvState) -> BadCsv:
     return refused
 
 
+_LEADING_DIGITS = re.compile(r"[+-]?\d{1,3}")
+_DIGIT_GROUP = re.compile(r"\d{3}(\.\d*)?")
+
+
+# An extra column filled on more lines than this is the file's own (notes, a serial
+# number): three digits in it are its content, not the tail of a split value.
+_SPLIT_LINES_AT_MOST = 3
+
+
+def _extra_columns_in_use(text: str, columns: dict[str, int]) -> frozenset[int]:
+    known = set(columns.values())
+    filled: Counter[int] = Counter()
+    try:
+        for fields in islice(csv.reader(io.StringIO(text, newline=""), strict=True), 1, None):
+            filled.update(i for i, f in enumerate(fields) if i not in known and f.strip())
+    except csv.Error:
+        pass  # the reading pass says what is wrong, and where
+    return frozenset(i for i, lines in filled.items() if lines > _SPLIT_LINES_AT_MOST)
+
+
+def _join_split_number(
+    fields: list[str], columns: dict[str, int], header_width: int, notes: frozenset[int]
+) -> tuple[list[str], str]:
+    """The fields with a value split at unquoted thousands commas (3,934 read as 3 and 934)
+    joined again, and the number as written; ("", unchanged fields) when there is none.
+
+    A group of three digits after the value belongs to it when the line has a field too
+    many for it, or when it fell into an extra column the file otherwise leaves empty (on
+    all but a few lines), wherever the value column stands.
+    """
+    at = columns["value"]
+    if at >= len(fields) or not _LEADING_DIGITS.fullmatch(fields[at].strip()):
+        return fields, ""
+    known = set(columns.values())
+    spare = len(fields) - header_width
+    end = at + 1
+    while end < len(fields) and _DIGIT_GROUP.fullmatch(fields[end].strip()):
+        if end - at <= spare:
+            end += 1  # a field too many for the line
+        elif end not in known and end not in notes:
+            end += 1  # an extra column, otherwise empty, that took a group
+        else:
+            break
+    if end == at + 1:
+        return fields, ""
+    number = ",".join(f.strip() for f in fields[at:end])
+    return [*fields[:at], number, *fields[end:]], number
+
+
 def _surplus(fields: list[str], width: int) -> str:
     """The fields past the header's columns, as the line has them, when any is not blank
     (trailing empty fields are an exporter's habit, not a problem)."""
@@ -193,11 +250,11 @@ def _unreadable(error: csv.Error, start: int, end: int, state: CsvState) -> BadC
     elif "unexpected end of data" in str(error):
         refused = BadCsv(
             "unclosed_quote",
-            "此行开始的引号（\"）一直没有配对，直到文件末尾，其后各行都成了一个字段；"
+            "此行开始的引号（\"）一直没有配对，从它到文件末尾的内容都被读成了一个字段；"
             "请检查此行的引号后重新导出",
-            "a quote (\") opened on this line is never closed, so every line below it runs "
-            "into one field up to the end of the file; check the quotes on this line and "
-            "export the file again",
+            "a quote (\") opened on this line is never closed, so everything from it to the "
+            "end of the file was read as one field; check the quotes on this line and export "
+            "the file again",
             line=start,
         )
     elif "expected after" in str(error) and end > start:
@@ -397,15 +454,26 @@ def _value(record: Record, tbl: Table, row_key: str, state: CsvState, log: Findi
     if _duplicate(record, (tbl.id, row_key, indicator.id), state, log):
         return
 
+    if record.split_number:
+        log.add(
+            "error", "unquoted_thousands", cell=record.cell("value"), indicator=indicator.id,
+            **where,
+            zh="数字中的千位分隔逗号没有加引号，数字被拆成了几个字段，值未读取；请加引号"
+               "（如\"3,934\"）或删去逗号",
+            en="the number's thousands comma is not quoted, so the line split it into "
+               "fields and the value was not read; quote it (\"3,934\") or leave the comma out",
+            expected="a number without thousands commas, or quoted",
+            found=record.split_number,
+        )
+        return
+
     if record.surplus:
         log.add(
             "error", "too_many_fields", cell=record.cell("value"), indicator=indicator.id,
             **where,
-            zh="此行的字段比表头的列多，值未读取；数字中的千位分隔逗号须加引号（如\"3,934\"）"
-               "或删去",
+            zh="此行的字段比表头的列多，值未读取；含逗号的内容须加引号",
             en="this line has more fields than the header has columns, so its value was not "
-               "read; a number with a thousands comma must be quoted (\"3,934\") or written "
-               "without it",
+               "read; text with a comma in it must be quoted",
             expected="one field a column", found=record.surplus,
         )
         return

@@ -289,20 +289,73 @@ def test_a_line_break_in_a_name_is_still_a_name(tmp_path: Path) -> None:
     assert any(v.raw == "冯道\r\n村" for v in parsed.values)
 
 
+def _with_value(line: str, value: str) -> str:
+    *start, _ = line.split(",")
+    return ",".join([*start, value])
+
+
 def test_an_unquoted_thousands_comma_is_an_error_not_a_smaller_number(tmp_path: Path) -> None:
     lines = long_csv_lines()
-    *start, indicator, _ = lines[5].split(",")
-    lines[5] = ",".join([*start, indicator, "3,934"])  # line 6
+    indicator = lines[5].split(",")[4]
+    lines[5] = _with_value(lines[5], "3,934")  # line 6
     lines[6] += ","  # line 7: a trailing empty field is an exporter's habit
 
     parsed = read(_write(tmp_path, lines, "utf-8"))
 
-    finding = only(parsed, "too_many_fields")
+    finding = only(parsed, "unquoted_thousands")
     assert (finding.line, finding.cell, finding.found) == (6, "F6", "3,934")
     assert finding.indicator == indicator and "千位分隔" in finding.message_zh
     assert not any(v.line == 6 for v in parsed.values)
     assert any(v.line == 7 for v in parsed.values)
     assert "missing_indicator" not in codes(parsed)  # the line was there: one finding, not two
+
+
+@pytest.mark.parametrize("note_on", [None, 9, 6])
+def test_a_split_number_in_an_empty_extra_column_is_found(
+    tmp_path: Path, note_on: int | None
+) -> None:
+    # The extra column is empty on every line (or filled on one, or on the split line
+    # itself): the split number's tail falls into it, or past it.
+    lines = long_csv_lines()
+    lines[0] += ",备注"
+    lines[5] = _with_value(lines[5], "1,234,567")
+    if note_on is not None:
+        lines[note_on - 1] += ",已核实"
+
+    parsed = read(_write(tmp_path, lines, "utf-8"))
+
+    finding = only(parsed, "unquoted_thousands")
+    assert (finding.line, finding.cell, finding.found) == (6, "F6", "1,234,567")
+    assert not any(v.line == 6 for v in parsed.values)
+
+
+def test_a_split_number_before_other_columns_is_joined_again(tmp_path: Path) -> None:
+    # The format allows the columns in any order: with the value first, the split shifts
+    # every column after it.
+    lines = [_move_value_first(line) for line in long_csv_lines()]
+    lines[5] = "3,934," + lines[5].split(",", 1)[1]
+
+    parsed = read(_write(tmp_path, lines, "utf-8"))
+
+    assert codes(parsed) == ["unquoted_thousands"]
+    assert only(parsed, "unquoted_thousands").cell == "A6"
+
+
+def _move_value_first(line: str) -> str:
+    *start, value = line.split(",")
+    return ",".join([value, *start])
+
+
+def test_an_extra_column_of_three_digit_numbers_is_the_files_own(tmp_path: Path) -> None:
+    lines = long_csv_lines()
+    lines[0] += ",序号"
+    lines[1:] = [f"{line},{100 + n}" for n, line in enumerate(lines[1:])]
+    lines[5] = _with_value(lines[5].rsplit(",", 1)[0], "12") + ",104"
+
+    parsed = read(_write(tmp_path, lines, "utf-8"))
+
+    assert codes(parsed) == ["extra_column"]
+    assert any(v.line == 6 and v.raw == "12" for v in parsed.values)
 
 
 def test_a_note_column_may_hold_commas_and_line_breaks(tmp_path: Path) -> None:
@@ -342,3 +395,19 @@ def test_a_name_pasted_in_another_encoding_is_found_on_its_line(tmp_path: Path) 
 
     assert finding.line == at + 1 and "reads as UTF-8 up to this line" in finding.message_en
     assert finding.found.startswith("\\x")
+
+
+@pytest.mark.parametrize("extra", [",备注", ",备注,说明"])
+def test_a_quote_closed_far_below_is_found_with_extra_columns(tmp_path: Path, extra: str) -> None:
+    # Exporters leave empty trailing fields out: the swallowed lines have fewer commas
+    # than the header.
+    lines = long_csv_lines()
+    lines[0] += extra
+    lines[5] = lines[5].rsplit(",", 1)[0] + ',"99'
+    lines[7] = lines[7] + '"'
+
+    parsed = read(_write(tmp_path, lines, "utf-8"))
+
+    finding = only(parsed, "unclosed_quote")
+    assert finding.line == 6 and "closed only on line 8" in finding.message_en
+    assert "missing_indicator" not in codes(parsed)
