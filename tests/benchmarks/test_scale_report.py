@@ -66,7 +66,7 @@ def test_the_bound_is_the_floors_and_the_value_level_store() -> None:
 
     text = _scale().report("national", figures)
 
-    assert "ingest bound             3.0 s  = 1.50x the floor" in text
+    assert "ingest bound            3.00 s  = 3.00 / 2.00 = 1.50x the calamine floor" in text
     assert "= 5.0x the calamine floor" in text
     assert "full rebuild" not in text  # an ingest-only run has none to print
 
@@ -83,3 +83,15 @@ def test_report_and_plot_with_nothing_stored_say_so(
     printed = capsys.readouterr().out
     assert "no stored results for province" in printed
     assert "plot: nothing drawn" in printed
+
+
+def test_the_bound_adds_up_as_printed_at_province_scale() -> None:
+    figures = {"workbooks": 968, "months": 11, "values": 90_354, "floor_s": 0.264,
+               "ingest_s": 3.7, "ingest_peak_bytes": 2**29, "archive_s": 0.2,
+               "archive_floor_s": 0.071, "parse_s": 2.9, "stage_s": 0.6, "store_s": 0.093,
+               "store_value_level_s": 0.058}
+
+    text = _scale().report("province", figures)
+
+    assert "archive floor           0.07 s" in text and "only 0.06 s" in text
+    assert "ingest bound            0.39 s  = 0.39 / 0.26 = 1.50x" in text
