@@ -87,7 +87,7 @@ def decode(data: bytes) -> str:
     # where text in another encoding was pasted in.
     start, name, bad = max(failures)
     line = data.count(b"\n", 0, start) + 1
-    raise BadCsv(
+    refused = BadCsv(
         "bad_encoding",
         f"文件按{name}编码可读到此行，此行有不是{name}的字节（可能粘贴了其他编码的文字）；"
         "请将整个文件另存为UTF-8或GB18030编码的CSV",
@@ -95,11 +95,39 @@ def decode(data: bytes) -> str:
         "(text pasted from another encoding?); save the whole file as CSV in UTF-8 or GB18030",
         found="".join(f"\\x{b:02x}" for b in bad), line=line,
     )
+    encoding = "utf-8-sig" if name == "UTF-8" else "gb18030"
+    refused.county_code, refused.period = _whose(data[:start].decode(encoding, "replace"))
+    raise refused
+
+
+def _whose(text: str) -> tuple[str | None, str | None]:
+    """The county and period the first lines of a file refused as a whole give, so that the
+    county's clerk is told; (None, None) when they give none."""
+    rows = csv.reader(io.StringIO(text[:_WHOSE_CHARACTERS], newline=""))
+    try:
+        names = [clean_text(name).lower() for name in next(rows, [])]
+        code_at, period_at = names.index("county_code"), names.index("period")
+        for fields in islice(rows, 20):
+            if len(fields) > max(code_at, period_at):
+                code, period = clean_text(fields[code_at]), parse_period(fields[period_at])
+                if len(code) == 6 and code.isdigit() and period is not None:
+                    return code, period
+    except (ValueError, csv.Error):
+        pass  # no such column, or not CSV: nobody's
+    return None, None
+
+
+# Enough for the header and the first twenty lines of any export.
+_WHOSE_CHARACTERS = 16_384
 
 
 def read_csv(path: Path, *, declared_period: str | None, log: FindingLog) -> ParsedSubmission:
     text = decode(_read_bytes(path))
-    _check_line_count(text)
+    try:
+        _check_line_count(text)
+    except BadCsv as refused:
+        refused.county_code, refused.period = _whose(text)
+        raise
     # Strict: a quote left open at the end of the file, or text after a closing quote,
     # is refused rather than read as a value the clerk never typed.
     rows = csv.reader(io.StringIO(text, newline=""), strict=True)
@@ -107,7 +135,11 @@ def read_csv(path: Path, *, declared_period: str | None, log: FindingLog) -> Par
     read_to = 0  # the last line of the last record read whole
     try:
         names = next(rows, [])
-        columns = _header(names, log)
+        try:
+            columns = _header(names, log)
+        except BadCsv as refused:
+            refused.county_code, refused.period = _whose(text)  # if those two columns are there
+            raise
         read_to = rows.line_num
         width = max(columns.values()) + 1
         header_width = max(len(names), width)

@@ -381,6 +381,17 @@ def test_the_line_limit_counts_lines_as_an_editor_does(
     assert ("too_many_lines" in codes(parsed)) is refused
     if refused:
         assert f"{MAX_CSV_LINES + 1} lines" in only(parsed, "too_many_lines").message_en
+        assert (parsed.county_code, parsed.period) == ("621223", "2020-03")
+
+
+def test_a_header_without_the_value_column_is_still_the_countys(tmp_path: Path) -> None:
+    lines = long_csv_lines()
+    lines[0] = lines[0].replace(",value", ",数值")
+
+    parsed = read(_write(tmp_path, lines, "gb18030"))
+
+    assert "bad_header" in codes(parsed)
+    assert (parsed.county_code, parsed.period) == ("621223", "2020-03")
 
 
 def test_a_name_pasted_in_another_encoding_is_found_on_its_line(tmp_path: Path) -> None:
@@ -391,10 +402,12 @@ def test_a_name_pasted_in_another_encoding_is_found_on_its_line(tmp_path: Path) 
     pasted = lines[at].rsplit(",", 1)[0].encode("utf-8") + ",冯道村".encode("gbk")
     path.write_bytes(before + pasted + b"\r\n")
 
-    finding = only(read(path), "bad_encoding")
+    parsed = read(path)
 
+    finding = only(parsed, "bad_encoding")
     assert finding.line == at + 1 and "reads as UTF-8 up to this line" in finding.message_en
     assert finding.found.startswith("\\x")
+    assert (parsed.county_code, parsed.period) == ("621223", "2020-03")  # the clerk is told
 
 
 @pytest.mark.parametrize("extra", [",备注", ",备注,说明"])
