@@ -222,17 +222,24 @@ def _archive_one(
         copies.add(path, target)
 
     stat = path.stat()
-    received = datetime.fromtimestamp(stat.st_mtime, tz=SHANGHAI)
     return Receipt(
         file_sha256=digest,
         original_name=readable_name(path.name),
         drop_month=month,
         relative_path=relative,
         size_bytes=stat.st_size,
-        received_at=received.isoformat(timespec="seconds"),
+        received_at=received_at(stat.st_mtime)[0],
         archived_at=datetime.now(timezone.utc).astimezone(SHANGHAI).isoformat(timespec="seconds"),
         archive_name=target.name,
     )
+
+
+def received_at(mtime: float) -> tuple[str, str]:
+    """A file's delivery time as its receipt gives it (its modification time, Beijing time,
+    to the microsecond the file system keeps, so that two files saved within one second
+    are versions in the order they came), and as receipts written to the second gave it."""
+    received = datetime.fromtimestamp(mtime, tz=SHANGHAI)
+    return received.isoformat(), received.isoformat(timespec="seconds")
 
 
 def safe_suffix(name: str) -> str:

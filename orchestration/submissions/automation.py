@@ -7,7 +7,6 @@ the rest of the graph (reference data, dbt, checks, publish) runs once per run.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
 from pathlib import Path
 
 from dagster import (
@@ -24,11 +23,11 @@ from dagster import (
 
 from orchestration.lib.paths import ProjectPaths
 from orchestration.submissions.archive import (
-    SHANGHAI,
     delivered_files,
     delivered_path,
     drop_months,
     read_receipts,
+    received_at,
 )
 from orchestration.submissions.months import nightly_range
 
@@ -41,16 +40,15 @@ def month_range_tags(start: str, end: str) -> dict[str, str]:
 
 
 def months_with_new_files(raw_dir: Path) -> list[str]:
-    """Months whose folders hold a file the ledger has not seen, by path, size and time."""
+    """Months whose folders hold a file the ledger has not seen, by path, size and time (to
+    the second, as well, for a ledger's older receipts)."""
     seen = {(r.relative_path, r.size_bytes, r.received_at) for r in read_receipts(raw_dir)}
     touched = []
     for month in drop_months(raw_dir):
         for path in delivered_files(raw_dir / "submissions" / month):
             stat = path.stat()
-            received = datetime.fromtimestamp(stat.st_mtime, tz=SHANGHAI)
-            signature = (delivered_path(path, raw_dir), stat.st_size,
-                         received.isoformat("T", "seconds"))
-            if signature not in seen:
+            where = (delivered_path(path, raw_dir), stat.st_size)
+            if not any((*where, time) in seen for time in received_at(stat.st_mtime)):
                 touched.append(month)
                 break
     return touched

@@ -38,6 +38,18 @@ def test_files_are_archived_unchanged_under_their_hash(tmp_path: Path) -> None:
     assert receipt.received_at == "2020-03-24T05:46:40+08:00"  # the file's mtime, Beijing time
 
 
+def test_two_files_saved_within_a_second_keep_their_order(tmp_path: Path) -> None:
+    # Named against their order, so that sorting by name would give the wrong one.
+    drop(tmp_path, "2020-03", "b-first.xlsx", b"first", mtime=1585000000.25)
+    drop(tmp_path, "2020-03", "a-second.xlsx", b"second", mtime=1585000000.75)
+
+    archive_months(tmp_path, ["2020-03"])
+
+    receipts = sorted(read_receipts(tmp_path), key=lambda r: r.received_at)
+    assert [r.original_name for r in receipts] == ["b-first.xlsx", "a-second.xlsx"]
+    assert receipts[0].received_at == "2020-03-24T05:46:40.250000+08:00"
+
+
 def test_a_file_seen_before_is_not_archived_again(tmp_path: Path) -> None:
     drop(tmp_path, "2020-03", "a.xlsx", b"same")
     archive_months(tmp_path, ["2020-03"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -48,6 +49,22 @@ def test_sensor_requests_only_the_months_with_new_files(raw: Path) -> None:
 def test_sensor_skips_when_everything_is_archived(raw: Path) -> None:
     drop(raw, "2020-03", "a.xlsx")
     archive_months(raw, ["2020-03"])
+
+    assert "no new files" in evaluate_sensor()
+
+
+def test_a_receipt_written_to_the_second_still_counts_as_seen(raw: Path) -> None:
+    # Ledgers once kept delivery times to the second: a file with a fraction of a second
+    # in its time is not new because of it.
+    path = raw / "submissions" / "2020-03" / "a.xlsx"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"x")
+    os.utime(path, (1585000000.5, 1585000000.5))
+    archive_months(raw, ["2020-03"])
+    ledger = raw / "archive" / "receipts.csv"
+    text = ledger.read_text(encoding="utf-8")
+    assert "05:46:40.500000+08:00" in text
+    ledger.write_text(text.replace("05:46:40.500000+08:00", "05:46:40+08:00"), encoding="utf-8")
 
     assert "no new files" in evaluate_sensor()
 
