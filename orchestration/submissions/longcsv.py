@@ -143,7 +143,7 @@ def read_csv(path: Path, *, declared_period: str | None, log: FindingLog) -> Par
         read_to = rows.line_num
         width = max(columns.values()) + 1
         header_width = max(len(names), width)
-        notes = _extra_columns_in_use(text, columns)
+        numbered = _numbered_columns(text, columns)
         for fields in rows:
             # A record starts on the line after the last one: a quoted field may hold line
             # breaks (a quote never closed swallows the lines below it), and the line to
@@ -153,7 +153,7 @@ def read_csv(path: Path, *, declared_period: str | None, log: FindingLog) -> Par
                 continue
             if read_to > start and _swallows_records(fields, width):
                 raise _quote_spanning(start, read_to, state)
-            fields, split = _join_split_number(fields, columns, header_width, notes)
+            fields, split = _join_split_number(fields, columns, header_width, numbered)
             padded = fields + [""] * (width - len(fields))  # exporters drop trailing fields
             record = Record(start, {n: padded[i] for n, i in columns.items()}, columns,
                             split_number=split, surplus=_surplus(fields, header_width))
@@ -206,49 +206,73 @@ _LEADING_DIGITS = re.compile(r"[+-]?\d{1,3}")
 _DIGIT_GROUP = re.compile(r"\d{3}(\.\d*)?")
 
 
-# An extra column filled on more lines than this is the file's own (notes, a serial
-# number): three digits in it are its content, not the tail of a split value.
-_SPLIT_LINES_AT_MOST = 3
-
-
-def _extra_columns_in_use(text: str, columns: dict[str, int]) -> frozenset[int]:
+def _numbered_columns(text: str, columns: dict[str, int]) -> frozenset[int]:
+    """Extra columns holding three digits on most lines (a serial number, 序号): there
+    three digits are the file's own, not the tail of a split value. Any other extra column
+    (notes, or none) is empty or text on most lines."""
     known = set(columns.values())
-    filled: Counter[int] = Counter()
+    groups: Counter[int] = Counter()
+    lines = 0
     try:
         for fields in islice(csv.reader(io.StringIO(text, newline=""), strict=True), 1, None):
-            filled.update(i for i, f in enumerate(fields) if i not in known and f.strip())
+            lines += 1
+            groups.update(i for i, f in enumerate(fields)
+                          if i not in known and _DIGIT_GROUP.fullmatch(f.strip()))
     except csv.Error:
         pass  # the reading pass says what is wrong, and where
-    return frozenset(i for i, lines in filled.items() if lines > _SPLIT_LINES_AT_MOST)
+    return frozenset(i for i, count in groups.items() if count * 2 > lines)
 
 
 def _join_split_number(
-    fields: list[str], columns: dict[str, int], header_width: int, notes: frozenset[int]
+    fields: list[str], columns: dict[str, int], header_width: int, numbered: frozenset[int]
 ) -> tuple[list[str], str]:
     """The fields with a value split at unquoted thousands commas (3,934 read as 3 and 934)
-    joined again, and the number as written; ("", unchanged fields) when there is none.
+    joined again, and the number as written; (unchanged fields, "") when there is none.
 
-    A group of three digits after the value belongs to it when the line has a field too
-    many for it, or when it fell into an extra column the file otherwise leaves empty (on
-    all but a few lines), wherever the value column stands.
+    The digit groups after the value belong to it when the line's other columns only make
+    sense with them joined (the value column before them), when the line has a field too
+    many for them, or when they fell into an extra column that holds no serial number.
     """
     at = columns["value"]
     if at >= len(fields) or not _LEADING_DIGITS.fullmatch(fields[at].strip()):
         return fields, ""
-    known = set(columns.values())
-    spare = len(fields) - header_width
-    end = at + 1
-    while end < len(fields) and _DIGIT_GROUP.fullmatch(fields[end].strip()):
-        if end - at <= spare:
-            end += 1  # a field too many for the line
-        elif end not in known and end not in notes:
-            end += 1  # an extra column, otherwise empty, that took a group
-        else:
-            break
-    if end == at + 1:
+    groups = 0
+    while (at + 1 + groups < len(fields)
+           and _DIGIT_GROUP.fullmatch(fields[at + 1 + groups].strip())):
+        groups += 1
+    if not groups:
         return fields, ""
-    number = ",".join(f.strip() for f in fields[at:end])
-    return [*fields[:at], number, *fields[end:]], number
+
+    def joined(count: int) -> list[str]:
+        number = ",".join(f.strip() for f in fields[at:at + 1 + count])
+        return [*fields[:at], number, *fields[at + 1 + count:]]
+
+    if not _aligned(fields, columns):
+        count = next((n for n in range(1, groups + 1) if _aligned(joined(n), columns)), 0)
+    else:
+        # Each group, until joined, stands in the column right after the value.
+        after, known = at + 1, set(columns.values())
+        count = 0
+        while count < groups and (
+            len(fields) - count > header_width
+            or (after < header_width and after not in known and after not in numbered)
+        ):
+            count += 1
+    if not count:
+        return fields, ""
+    line = joined(count)
+    return line, line[at]
+
+
+def _aligned(fields: list[str], columns: dict[str, int]) -> bool:
+    """Whether a line's county, period and table stand where the header says."""
+    def at(name: str) -> str:
+        index = columns[name]
+        return clean_text(fields[index]) if index < len(fields) else ""
+
+    code = at("county_code")
+    return (len(code) == 6 and code.isdigit() and parse_period(at("period")) is not None
+            and form.table(at("table").lower()) is not None)
 
 
 def _surplus(fields: list[str], width: int) -> str:

@@ -424,3 +424,42 @@ def test_a_quote_closed_far_below_is_found_with_extra_columns(tmp_path: Path, ex
     finding = only(parsed, "unclosed_quote")
     assert finding.line == 6 and "closed only on line 8" in finding.message_en
     assert "missing_indicator" not in codes(parsed)
+
+
+def test_many_split_numbers_and_a_used_note_column_are_all_found(tmp_path: Path) -> None:
+    # Notes on five other lines, and four numbers split into the otherwise empty column.
+    lines = long_csv_lines()
+    lines[0] += ",备注"
+    for at in range(10, 15):
+        lines[at] += ",已核实"
+    for at, number in zip(range(2, 6), ("3,934", "6,866", "6,780", "1,732"), strict=True):
+        lines[at] = _with_value(lines[at], number)
+
+    parsed = read(_write(tmp_path, lines, "utf-8"))
+
+    found = [(f.line, f.found) for f in parsed.findings if f.code == "unquoted_thousands"]
+    assert found == [(3, "3,934"), (4, "6,866"), (5, "6,780"), (6, "1,732")]
+    assert not any(v.line in (3, 4, 5, 6) for v in parsed.values)
+
+
+def test_value_first_with_an_empty_extra_column_is_joined_again(tmp_path: Path) -> None:
+    lines = [_move_value_first(line) for line in long_csv_lines()]
+    lines[0] += ",备注"
+    lines[5] = "1,234,567," + lines[5].split(",", 1)[1]
+
+    parsed = read(_write(tmp_path, lines, "utf-8"))
+
+    assert [(f.code, f.cell, f.found) for f in parsed.findings if f.severity == "error"] == [
+        ("unquoted_thousands", "A6", "1,234,567")]
+
+
+def test_a_split_number_beside_a_serial_number_keeps_its_own_groups(tmp_path: Path) -> None:
+    lines = long_csv_lines()
+    lines[0] += ",序号"
+    lines[1:] = [f"{line},{100 + n}" for n, line in enumerate(lines[1:])]
+    lines[5] = _with_value(lines[5].rsplit(",", 1)[0], "3,934") + ",104"
+
+    parsed = read(_write(tmp_path, lines, "utf-8"))
+
+    assert [(f.code, f.found) for f in parsed.findings if f.severity == "error"] == [
+        ("unquoted_thousands", "3,934")]
