@@ -378,9 +378,10 @@ def _header(names: list[str], log: FindingLog) -> dict[str, int]:
     if missing:
         raise BadCsv(
             "bad_header",
-            "第1行应为列名：" + ",".join(HEADER) + "；缺少" + "、".join(missing),
-            "line 1 should be the header " + ",".join(HEADER) + "; missing " + ", ".join(missing),
-            found=",".join(names),
+            "此行应为列名：" + ",".join(HEADER) + "；缺少" + "、".join(missing),
+            "this line should be the header " + ",".join(HEADER) + "; missing "
+            + ", ".join(missing),
+            found=",".join(names), line=1,
         )
     return columns
 

@@ -390,7 +390,8 @@ def test_a_header_without_the_value_column_is_still_the_countys(tmp_path: Path) 
 
     parsed = read(_write(tmp_path, lines, "gb18030"))
 
-    assert "bad_header" in codes(parsed)
+    header = only(parsed, "bad_header")
+    assert header.line == 1 and header.message_en.startswith("File “宕昌县.csv”, line 1: this")
     assert (parsed.county_code, parsed.period) == ("621223", "2020-03")
 
 
