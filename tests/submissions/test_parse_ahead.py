@@ -193,12 +193,7 @@ def test_entries_ahead_in_another_folder_are_parsed_again(tmp_path: Path, monkey
     # The parser's code changed after the process ahead started (a deployment during the
     # run): the step's cache folder, named by the parser's version, is another one, and
     # the process's outcomes describe files that are not in it.
-    raw, warehouse = tmp_path / "raw", tmp_path / "warehouse"
-    _many_months(raw, months=3)
-    key_file = tmp_path / "pii.key"
-    key_file.write_bytes(KEY)
-    monkeypatch.setenv("DUKAN_PII_KEY_FILE", str(key_file))
-    months = ["2020-02", "2020-03", "2020-04"]
+    raw, warehouse, months = _three_months_keyed(tmp_path, monkeypatch)
 
     assert parse_ahead.start(raw, warehouse, months, tmp_path / "ahead.log")
     _first_file_parsed(parse_ahead._Ahead.folder)
@@ -217,13 +212,8 @@ def test_entries_ahead_in_another_folder_are_parsed_again(tmp_path: Path, monkey
 
 
 def test_on_more_cores_the_pool_takes_the_rest(tmp_path: Path, monkeypatch) -> None:
-    raw, warehouse = tmp_path / "raw", tmp_path / "warehouse"
-    _many_months(raw, months=3)
-    key_file = tmp_path / "pii.key"
-    key_file.write_bytes(KEY)
-    monkeypatch.setenv("DUKAN_PII_KEY_FILE", str(key_file))
+    raw, warehouse, months = _three_months_keyed(tmp_path, monkeypatch)
     monkeypatch.setattr(parse_ahead, "worker_count", lambda tasks: 4)
-    months = ["2020-02", "2020-03", "2020-04"]
 
     assert parse_ahead.start(raw, warehouse, months)
     cache = parse_ahead._Ahead.cache
@@ -286,6 +276,16 @@ def _many_months(raw: Path, months: int = 11) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         for n in range(8):
             save(folder / f"县{n}.xlsx", _with_t1(unlifted, 2000 + 10 * month + n))
+
+
+def _three_months_keyed(tmp_path: Path, monkeypatch) -> tuple[Path, Path, list[str]]:
+    """A drop zone of three months, and the key the process ahead reads."""
+    raw, warehouse = tmp_path / "raw", tmp_path / "warehouse"
+    _many_months(raw, months=3)
+    key_file = tmp_path / "pii.key"
+    key_file.write_bytes(KEY)
+    monkeypatch.setenv("DUKAN_PII_KEY_FILE", str(key_file))
+    return raw, warehouse, ["2020-02", "2020-03", "2020-04"]
 
 
 def _first_file_parsed(folder: Path) -> None:

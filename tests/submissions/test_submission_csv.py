@@ -346,11 +346,17 @@ def _move_value_first(line: str) -> str:
     return ",".join([value, *start])
 
 
-def test_an_extra_column_of_three_digit_numbers_is_the_files_own(tmp_path: Path) -> None:
+def _with_serial_numbers(value_on_line_6: str) -> list[str]:
+    """The long CSV with a 序号 column numbering the lines from 100, and a value on line 6."""
     lines = long_csv_lines()
     lines[0] += ",序号"
     lines[1:] = [f"{line},{100 + n}" for n, line in enumerate(lines[1:])]
-    lines[5] = _with_value(lines[5].rsplit(",", 1)[0], "12") + ",104"
+    lines[5] = _with_value(lines[5].rsplit(",", 1)[0], value_on_line_6) + ",104"
+    return lines
+
+
+def test_an_extra_column_of_three_digit_numbers_is_the_files_own(tmp_path: Path) -> None:
+    lines = _with_serial_numbers("12")
 
     parsed = read(_write(tmp_path, lines, "utf-8"))
 
@@ -455,10 +461,7 @@ def test_value_first_with_an_empty_extra_column_is_joined_again(tmp_path: Path) 
 
 
 def test_a_split_number_beside_a_serial_number_keeps_its_own_groups(tmp_path: Path) -> None:
-    lines = long_csv_lines()
-    lines[0] += ",序号"
-    lines[1:] = [f"{line},{100 + n}" for n, line in enumerate(lines[1:])]
-    lines[5] = _with_value(lines[5].rsplit(",", 1)[0], "3,934") + ",104"
+    lines = _with_serial_numbers("3,934")
 
     parsed = read(_write(tmp_path, lines, "utf-8"))
 
