@@ -143,7 +143,7 @@ def read_csv(path: Path, *, declared_period: str | None, log: FindingLog) -> Par
         read_to = rows.line_num
         width = max(columns.values()) + 1
         header_width = max(len(names), width)
-        numbered = _numbered_columns(text, columns)
+        splits = _SplitNumbers(columns, header_width, _serial_columns(text, columns))
         for fields in rows:
             # A record starts on the line after the last one: a quoted field may hold line
             # breaks (a quote never closed swallows the lines below it), and the line to
@@ -153,7 +153,7 @@ def read_csv(path: Path, *, declared_period: str | None, log: FindingLog) -> Par
                 continue
             if read_to > start and _swallows_records(fields, width):
                 raise _quote_spanning(start, read_to, state)
-            fields, split = _join_split_number(fields, columns, header_width, numbered)
+            fields, split = splits.join(fields)
             padded = fields + [""] * (width - len(fields))  # exporters drop trailing fields
             record = Record(start, {n: padded[i] for n, i in columns.items()}, columns,
                             split_number=split, surplus=_surplus(fields, header_width))
@@ -204,64 +204,100 @@ def _quote_spanning(start: int, end: int, state: CsvState) -> BadCsv:
 
 _LEADING_DIGITS = re.compile(r"[+-]?\d{1,3}")
 _DIGIT_GROUP = re.compile(r"\d{3}(\.\d*)?")
+# What can follow a split value's comma besides a clean group: other digits, or a unit
+# typed after the number (3,934人).
+_ODD_TAIL = re.compile(r"\d{1,4}(\.\d*)?\D{0,2}")
+_INTEGER = re.compile(r"\d+")
 
 
-def _numbered_columns(text: str, columns: dict[str, int]) -> frozenset[int]:
-    """Extra columns holding three digits on most lines (a serial number, 序号): there
-    three digits are the file's own, not the tail of a split value. Any other extra column
-    (notes, or none) is empty or text on most lines."""
+def _serial_columns(text: str, columns: dict[str, int]) -> frozenset[int]:
+    """Extra columns holding a whole number on most lines: a serial number (序号), where a
+    number that goes on from the line before is the file's own, or a flag."""
     known = set(columns.values())
-    groups: Counter[int] = Counter()
+    numbers: Counter[int] = Counter()
     lines = 0
     try:
         for fields in islice(csv.reader(io.StringIO(text, newline=""), strict=True), 1, None):
             lines += 1
-            groups.update(i for i, f in enumerate(fields)
-                          if i not in known and _DIGIT_GROUP.fullmatch(f.strip()))
+            numbers.update(i for i, f in enumerate(fields)
+                           if i not in known and _INTEGER.fullmatch(clean_text(f)))
     except csv.Error:
         pass  # the reading pass says what is wrong, and where
-    return frozenset(i for i, count in groups.items() if count * 2 > lines)
+    return frozenset(i for i, count in numbers.items() if count * 2 > lines)
 
 
-def _join_split_number(
-    fields: list[str], columns: dict[str, int], header_width: int, numbered: frozenset[int]
-) -> tuple[list[str], str]:
-    """The fields with a value split at unquoted thousands commas (3,934 read as 3 and 934)
-    joined again, and the number as written; (unchanged fields, "") when there is none.
+@dataclass
+class _SplitNumbers:
+    """Finds a value written with unquoted thousands commas (3,934, which the line splits
+    into 3 and 934) and joins it again, line by line. A wrong figure is worse than a
+    refused file, so a tail that could be either is taken as part of the value, unless it
+    is the serial number that goes on from the line before."""
 
-    The digit groups after the value belong to it when the line's other columns only make
-    sense with them joined (the value column before them), when the line has a field too
-    many for them, or when they fell into an extra column that holds no serial number.
-    """
-    at = columns["value"]
-    if at >= len(fields) or not _LEADING_DIGITS.fullmatch(fields[at].strip()):
-        return fields, ""
-    groups = 0
-    while (at + 1 + groups < len(fields)
-           and _DIGIT_GROUP.fullmatch(fields[at + 1 + groups].strip())):
-        groups += 1
-    if not groups:
-        return fields, ""
+    columns: dict[str, int]
+    header_width: int
+    serials: frozenset[int]
+    # Per serial column, the last number read and the line (counted here) it was on.
+    last_serial: dict[int, tuple[int, int]] = field(default_factory=dict)
+    lines: int = 0
 
-    def joined(count: int) -> list[str]:
-        number = ",".join(f.strip() for f in fields[at:at + 1 + count])
-        return [*fields[:at], number, *fields[at + 1 + count:]]
-
-    if not _aligned(fields, columns):
-        count = next((n for n in range(1, groups + 1) if _aligned(joined(n), columns)), 0)
-    else:
-        # Each group, until joined, stands in the column right after the value.
-        after, known = at + 1, set(columns.values())
+    def join(self, fields: list[str]) -> tuple[list[str], str]:
+        """The fields with a split value joined again, and the value as written; (the
+        fields unchanged, "") when there is none."""
+        at = self.columns["value"]
+        self.lines += 1
         count = 0
-        while count < groups and (
-            len(fields) - count > header_width
-            or (after < header_width and after not in known and after not in numbered)
-        ):
+        if at < len(fields) and _LEADING_DIGITS.fullmatch(fields[at].strip()):
+            count = self._tail_length(fields, at)
+        line = _joined(fields, at, count) if count else fields
+        self._remember_serials(line)
+        return line, (line[at] if count else "")
+
+    def _tail_length(self, fields: list[str], at: int) -> int:
+        if not _aligned(fields, self.columns):
+            # The value column stands before others: the groups that line them up.
+            groups = 0
+            while (at + 1 + groups < len(fields)
+                   and _DIGIT_GROUP.fullmatch(fields[at + 1 + groups].strip())):
+                groups += 1
+            return next((n for n in range(1, groups + 1)
+                         if _aligned(_joined(fields, at, n), self.columns)), 0)
+        length = len(fields)
+        while length > self.header_width and not fields[length - 1].strip():
+            length -= 1  # trailing empty fields are an exporter's habit
+        count = 0
+        while at + 1 + count < length:
+            tail = clean_text(fields[at + 1 + count])
+            group = _DIGIT_GROUP.fullmatch(tail) is not None
+            if not (group or _ODD_TAIL.fullmatch(tail)) or not self._belongs(
+                    tail, at + 1, group=group, spare=length - count > self.header_width):
+                break
             count += 1
-    if not count:
-        return fields, ""
-    line = joined(count)
-    return line, line[at]
+            if not group:
+                break  # a unit or odd digits end the number
+        return count
+
+    def _belongs(self, tail: str, column: int, *, group: bool, spare: bool) -> bool:
+        """Whether a tail standing in the column right after the value is the value's."""
+        if spare:
+            return True  # a field too many for the line
+        if column >= self.header_width or column in self.columns.values():
+            return False
+        if column in self.serials:
+            # A column of whole numbers (a serial number, a 0/1 flag): three digits that do
+            # not go on from the line before.
+            number, line = self.last_serial.get(column, (0, 0))
+            return group and tail != str(number + self.lines - line)
+        return True  # an extra column of notes, or none
+
+    def _remember_serials(self, fields: list[str]) -> None:
+        for column in self.serials:
+            if column < len(fields) and _INTEGER.fullmatch(clean_text(fields[column])):
+                self.last_serial[column] = (int(clean_text(fields[column])), self.lines)
+
+
+def _joined(fields: list[str], at: int, count: int) -> list[str]:
+    number = ",".join(f.strip() for f in fields[at:at + 1 + count])
+    return [*fields[:at], number, *fields[at + 1 + count:]]
 
 
 def _aligned(fields: list[str], columns: dict[str, int]) -> bool:

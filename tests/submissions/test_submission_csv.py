@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -467,3 +468,67 @@ def test_a_split_number_beside_a_serial_number_keeps_its_own_groups(tmp_path: Pa
 
     assert [(f.code, f.found) for f in parsed.findings if f.severity == "error"] == [
         ("unquoted_thousands", "3,934")]
+
+
+def _serial_and_note_columns(split: str, *, serial_on_split_line: bool) -> list[str]:
+    """序号 numbering the lines from 100 (three digits, like a split's tail), then an empty
+    备注 left off every line."""
+    lines = long_csv_lines()
+    lines[0] += ",序号,备注"
+    lines[1:] = [f"{line},{n}" for n, line in enumerate(lines[1:], start=100)]
+    serial = ",104" if serial_on_split_line else ""
+    lines[5] = _with_value(lines[5].rsplit(",", 1)[0], split) + serial
+    return lines
+
+
+@pytest.mark.parametrize("serial_on_split_line", [True, False])
+def test_a_split_tail_is_not_taken_for_the_serial_number(
+    tmp_path: Path, serial_on_split_line: bool
+) -> None:
+    lines = _serial_and_note_columns("3,934", serial_on_split_line=serial_on_split_line)
+
+    parsed = read(_write(tmp_path, lines, "utf-8"))
+
+    assert [(f.code, f.found) for f in parsed.findings if f.severity == "error"] == [
+        ("unquoted_thousands", "3,934")]
+    assert not any(v.line == 6 for v in parsed.values)
+
+
+def test_serial_numbers_and_flags_load_as_they_are(tmp_path: Path) -> None:
+    lines = long_csv_lines()
+    lines[0] += ",序号,已核实,备注"
+    lines[1:] = [f"{line},{n},{n % 2}," for n, line in enumerate(lines[1:], start=1)]
+
+    parsed = read(_write(tmp_path, lines, "utf-8"))
+
+    assert codes(parsed) == ["extra_column"] * 3
+    assert len(parsed.values) == len(read(_write(tmp_path, long_csv_lines(), "utf-8")).values)
+
+
+@pytest.mark.parametrize("tail", ["934人", "9340", "93"])
+def test_odd_digits_after_the_comma_beside_a_note_column_are_refused(
+    tmp_path: Path, tail: str
+) -> None:
+    lines = long_csv_lines()
+    lines[0] += ",备注"
+    lines[5] = _with_value(lines[5], f"3,{tail}")
+
+    parsed = read(_write(tmp_path, lines, "utf-8"))
+
+    assert [(f.code, f.found) for f in parsed.findings if f.severity == "error"] == [
+        ("unquoted_thousands", f"3,{tail}")]
+
+
+def test_most_lines_split_are_all_found(tmp_path: Path) -> None:
+    lines = long_csv_lines()
+    lines[0] += ",备注"
+    # Every whole-number figure written as a thousands number: most lines split.
+    numeric = [at for at, line in enumerate(lines[1:], start=1)
+               if re.fullmatch(r"\d+", line.rsplit(",", 1)[1])]
+    for at in numeric:
+        lines[at] = _with_value(lines[at], f"1,{at:03d}")
+
+    parsed = read(_write(tmp_path, lines, "utf-8"))
+
+    split = [f for f in parsed.findings if f.code == "unquoted_thousands"]
+    assert len(numeric) * 2 > len(lines) - 1 and len(split) == len(numeric)
