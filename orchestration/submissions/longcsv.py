@@ -15,7 +15,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -64,8 +63,10 @@ class Record:
     fields: dict[str, str]
     columns: dict[str, int]
     # A value written with unquoted thousands commas (3,934), which the line split into
-    # fields; joined again here, and not read.
+    # fields, as the line has it; not read. Certain, or a small value followed by a
+    # number in an extra column, which may be one.
     split_number: str = ""
+    split_certain: bool = False
     # The last column and what follows it, when the line has more fields than the header.
     surplus: str = ""
 
@@ -143,7 +144,6 @@ def read_csv(path: Path, *, declared_period: str | None, log: FindingLog) -> Par
         read_to = rows.line_num
         width = max(columns.values()) + 1
         header_width = max(len(names), width)
-        splits = _SplitNumbers(columns, header_width, _serial_columns(text, columns))
         for fields in rows:
             # A record starts on the line after the last one: a quoted field may hold line
             # breaks (a quote never closed swallows the lines below it), and the line to
@@ -153,10 +153,11 @@ def read_csv(path: Path, *, declared_period: str | None, log: FindingLog) -> Par
                 continue
             if read_to > start and _swallows_records(fields, width):
                 raise _quote_spanning(start, read_to, state)
-            fields, split = splits.join(fields)
+            fields, split, certain = _split_value(fields, columns, header_width)
             padded = fields + [""] * (width - len(fields))  # exporters drop trailing fields
             record = Record(start, {n: padded[i] for n, i in columns.items()}, columns,
-                            split_number=split, surplus=_surplus(fields, header_width))
+                            split_number=split, split_certain=certain,
+                            surplus=_surplus(fields, header_width))
             _read_record(record, state, log)
     except csv.Error as error:
         raise _unreadable(error, read_to + 1, rows.line_num, state) from error
@@ -204,95 +205,44 @@ def _quote_spanning(start: int, end: int, state: CsvState) -> BadCsv:
 
 _LEADING_DIGITS = re.compile(r"[+-]?\d{1,3}")
 _DIGIT_GROUP = re.compile(r"\d{3}(\.\d*)?")
-# What can follow a split value's comma besides a clean group: other digits, or a unit
-# typed after the number (3,934人).
-_ODD_TAIL = re.compile(r"\d{1,4}(\.\d*)?\D{0,2}")
-_INTEGER = re.compile(r"\d+")
 
 
-def _serial_columns(text: str, columns: dict[str, int]) -> frozenset[int]:
-    """Extra columns holding a whole number on most lines: a serial number (序号), where a
-    number that goes on from the line before is the file's own, or a flag."""
-    known = set(columns.values())
-    numbers: Counter[int] = Counter()
-    lines = 0
-    try:
-        for fields in islice(csv.reader(io.StringIO(text, newline=""), strict=True), 1, None):
-            lines += 1
-            numbers.update(i for i, f in enumerate(fields)
-                           if i not in known and _INTEGER.fullmatch(clean_text(f)))
-    except csv.Error:
-        pass  # the reading pass says what is wrong, and where
-    return frozenset(i for i, count in numbers.items() if count * 2 > lines)
+def _split_value(
+    fields: list[str], columns: dict[str, int], header_width: int
+) -> tuple[list[str], str, bool]:
+    """A value written with unquoted thousands commas (3,934, split by the line into 3 and
+    934): (the fields, with the value joined again when that is certain; the value as the
+    line has it, or "" when nothing looks split; whether the split is certain).
 
-
-@dataclass
-class _SplitNumbers:
-    """Finds a value written with unquoted thousands commas (3,934, which the line splits
-    into 3 and 934) and joins it again, line by line. A wrong figure is worse than a
-    refused file, so a tail that could be either is taken as part of the value, unless it
-    is the serial number that goes on from the line before."""
-
-    columns: dict[str, int]
-    header_width: int
-    serials: frozenset[int]
-    # Per serial column, the last number read and the line (counted here) it was on.
-    last_serial: dict[int, tuple[int, int]] = field(default_factory=dict)
-    lines: int = 0
-
-    def join(self, fields: list[str]) -> tuple[list[str], str]:
-        """The fields with a split value joined again, and the value as written; (the
-        fields unchanged, "") when there is none."""
-        at = self.columns["value"]
-        self.lines += 1
-        count = 0
-        if at < len(fields) and _LEADING_DIGITS.fullmatch(fields[at].strip()):
-            count = self._tail_length(fields, at)
-        line = _joined(fields, at, count) if count else fields
-        self._remember_serials(line)
-        return line, (line[at] if count else "")
-
-    def _tail_length(self, fields: list[str], at: int) -> int:
-        if not _aligned(fields, self.columns):
-            # The value column stands before others: the groups that line them up.
-            groups = 0
-            while (at + 1 + groups < len(fields)
-                   and _DIGIT_GROUP.fullmatch(fields[at + 1 + groups].strip())):
-                groups += 1
-            return next((n for n in range(1, groups + 1)
-                         if _aligned(_joined(fields, at, n), self.columns)), 0)
+    Certain: the line's county, period and table only stand where the header says with
+    the digit groups joined (the value column before them), or the line has a field too
+    many for them. Not certain: a value of one to three digits followed, in an extra
+    column, by anything that starts with a digit (934, 934 人次, a serial number, a note).
+    Either way the value is not read: a wrong figure is worse than a refused one.
+    """
+    at = columns["value"]
+    if at >= len(fields) or not _LEADING_DIGITS.fullmatch(clean_text(fields[at])):
+        return fields, "", False
+    groups = 0
+    while (at + 1 + groups < len(fields)
+           and _DIGIT_GROUP.fullmatch(clean_text(fields[at + 1 + groups]))):
+        groups += 1
+    if not _aligned(fields, columns):
+        count = next((n for n in range(1, groups + 1)
+                      if _aligned(_joined(fields, at, n), columns)), 0)
+    else:
         length = len(fields)
-        while length > self.header_width and not fields[length - 1].strip():
+        while length > header_width and not fields[length - 1].strip():
             length -= 1  # trailing empty fields are an exporter's habit
-        count = 0
-        while at + 1 + count < length:
-            tail = clean_text(fields[at + 1 + count])
-            group = _DIGIT_GROUP.fullmatch(tail) is not None
-            if not (group or _ODD_TAIL.fullmatch(tail)) or not self._belongs(
-                    tail, at + 1, group=group, spare=length - count > self.header_width):
-                break
-            count += 1
-            if not group:
-                break  # a unit or odd digits end the number
-        return count
-
-    def _belongs(self, tail: str, column: int, *, group: bool, spare: bool) -> bool:
-        """Whether a tail standing in the column right after the value is the value's."""
-        if spare:
-            return True  # a field too many for the line
-        if column >= self.header_width or column in self.columns.values():
-            return False
-        if column in self.serials:
-            # A column of whole numbers (a serial number, a 0/1 flag): three digits that do
-            # not go on from the line before.
-            number, line = self.last_serial.get(column, (0, 0))
-            return group and tail != str(number + self.lines - line)
-        return True  # an extra column of notes, or none
-
-    def _remember_serials(self, fields: list[str]) -> None:
-        for column in self.serials:
-            if column < len(fields) and _INTEGER.fullmatch(clean_text(fields[column])):
-                self.last_serial[column] = (int(clean_text(fields[column])), self.lines)
+        count = min(groups, max(length - header_width, 0))
+    if count:
+        line = _joined(fields, at, count)
+        return line, line[at], True
+    beside = at + 1
+    if (beside < min(len(fields), header_width) and beside not in columns.values()
+            and clean_text(fields[beside])[:1].isdigit()):
+        return fields, f"{fields[at].strip()},{fields[beside].strip()}", False
+    return fields, "", False
 
 
 def _joined(fields: list[str], at: int, count: int) -> list[str]:
@@ -547,7 +497,7 @@ def _value(record: Record, tbl: Table, row_key: str, state: CsvState, log: Findi
     if _duplicate(record, (tbl.id, row_key, indicator.id), state, log):
         return
 
-    if record.split_number:
+    if record.split_number and record.split_certain:
         log.add(
             "error", "unquoted_thousands", cell=record.cell("value"), indicator=indicator.id,
             **where,
@@ -555,6 +505,21 @@ def _value(record: Record, tbl: Table, row_key: str, state: CsvState, log: Findi
                "（如\"3,934\"）或删去逗号",
             en="the number's thousands comma is not quoted, so the line split it into "
                "fields and the value was not read; quote it (\"3,934\") or leave the comma out",
+            expected="a number without thousands commas, or quoted",
+            found=record.split_number,
+        )
+        return
+    if record.split_number:
+        log.add(
+            "error", "number_beside_value", cell=record.cell("value"), indicator=indicator.id,
+            **where,
+            zh="值后面紧接的一列也以数字开头，可能是千位分隔逗号没有加引号把一个数拆开了，值未读取；"
+               "如果是一个数，请加引号（如\"3,934\"）或删去逗号；如果那一列是另加的（序号、"
+               "备注等），请不要紧接在value列之后",
+            en="the column right after the value also starts with a digit, so this may be one "
+               "number split at an unquoted thousands comma, and the value was not read; if it "
+               "is one number, quote it (\"3,934\") or leave the comma out; if that column is "
+               "one of yours (a serial number, a note), put it elsewhere than right after value",
             expected="a number without thousands commas, or quoted",
             found=record.split_number,
         )

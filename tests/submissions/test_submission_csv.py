@@ -311,25 +311,6 @@ def test_an_unquoted_thousands_comma_is_an_error_not_a_smaller_number(tmp_path: 
     assert "missing_indicator" not in codes(parsed)  # the line was there: one finding, not two
 
 
-@pytest.mark.parametrize("note_on", [None, 9, 6])
-def test_a_split_number_in_an_empty_extra_column_is_found(
-    tmp_path: Path, note_on: int | None
-) -> None:
-    # The extra column is empty on every line (or filled on one, or on the split line
-    # itself): the split number's tail falls into it, or past it.
-    lines = long_csv_lines()
-    lines[0] += ",备注"
-    lines[5] = _with_value(lines[5], "1,234,567")
-    if note_on is not None:
-        lines[note_on - 1] += ",已核实"
-
-    parsed = read(_write(tmp_path, lines, "utf-8"))
-
-    finding = only(parsed, "unquoted_thousands")
-    assert (finding.line, finding.cell, finding.found) == (6, "F6", "1,234,567")
-    assert not any(v.line == 6 for v in parsed.values)
-
-
 def test_a_split_number_before_other_columns_is_joined_again(tmp_path: Path) -> None:
     # The format allows the columns in any order: with the value first, the split shifts
     # every column after it.
@@ -345,24 +326,6 @@ def test_a_split_number_before_other_columns_is_joined_again(tmp_path: Path) -> 
 def _move_value_first(line: str) -> str:
     *start, value = line.split(",")
     return ",".join([value, *start])
-
-
-def _with_serial_numbers(value_on_line_6: str) -> list[str]:
-    """The long CSV with a 序号 column numbering the lines from 100, and a value on line 6."""
-    lines = long_csv_lines()
-    lines[0] += ",序号"
-    lines[1:] = [f"{line},{100 + n}" for n, line in enumerate(lines[1:])]
-    lines[5] = _with_value(lines[5].rsplit(",", 1)[0], value_on_line_6) + ",104"
-    return lines
-
-
-def test_an_extra_column_of_three_digit_numbers_is_the_files_own(tmp_path: Path) -> None:
-    lines = _with_serial_numbers("12")
-
-    parsed = read(_write(tmp_path, lines, "utf-8"))
-
-    assert codes(parsed) == ["extra_column"]
-    assert any(v.line == 6 and v.raw == "12" for v in parsed.values)
 
 
 def test_a_note_column_may_hold_commas_and_line_breaks(tmp_path: Path) -> None:
@@ -434,20 +397,52 @@ def test_a_quote_closed_far_below_is_found_with_extra_columns(tmp_path: Path, ex
     assert "missing_indicator" not in codes(parsed)
 
 
-def test_many_split_numbers_and_a_used_note_column_are_all_found(tmp_path: Path) -> None:
-    # Notes on five other lines, and four numbers split into the otherwise empty column.
+def _errors(parsed) -> list[tuple[str, int | None, str]]:
+    return [(f.code, f.line, f.found) for f in parsed.findings if f.severity == "error"]
+
+
+@pytest.mark.parametrize("note_on", [None, 9])
+def test_a_number_beside_the_value_in_an_extra_column_is_not_read(
+    tmp_path: Path, note_on: int | None
+) -> None:
+    # 934 in an extra column right after the value: the tail of 3,934, or a note? The
+    # line cannot tell, and a wrong figure is worse than a refused one.
     lines = long_csv_lines()
     lines[0] += ",备注"
-    for at in range(10, 15):
-        lines[at] += ",已核实"
-    for at, number in zip(range(2, 6), ("3,934", "6,866", "6,780", "1,732"), strict=True):
-        lines[at] = _with_value(lines[at], number)
+    lines[5] = _with_value(lines[5], "3,934")
+    if note_on is not None:
+        lines[note_on - 1] += ",已核实"
 
     parsed = read(_write(tmp_path, lines, "utf-8"))
 
-    found = [(f.line, f.found) for f in parsed.findings if f.code == "unquoted_thousands"]
-    assert found == [(3, "3,934"), (4, "6,866"), (5, "6,780"), (6, "1,732")]
-    assert not any(v.line in (3, 4, 5, 6) for v in parsed.values)
+    assert _errors(parsed) == [("number_beside_value", 6, "3,934")]
+    finding = only(parsed, "number_beside_value")
+    assert finding.cell == "F6" and "right after value" in finding.message_en
+    assert not any(v.line == 6 for v in parsed.values)
+    assert "missing_indicator" not in codes(parsed)
+
+
+@pytest.mark.parametrize("tail", ["934", "934 人次", "934人", "9340", "93", "104"])
+def test_whatever_follows_a_small_value_with_a_digit_is_not_read(
+    tmp_path: Path, tail: str
+) -> None:
+    lines = long_csv_lines()
+    lines[0] += ",序号,备注"
+    lines[5] = _with_value(lines[5], f"3,{tail}")
+
+    parsed = read(_write(tmp_path, lines, "utf-8"))
+
+    assert _errors(parsed) == [("number_beside_value", 6, f"3,{tail}")]
+
+
+def test_a_split_with_a_note_filled_is_certain(tmp_path: Path) -> None:
+    lines = long_csv_lines()
+    lines[0] += ",备注"
+    lines[5] = _with_value(lines[5], "1,234,567") + ",已核实"  # two fields too many
+
+    parsed = read(_write(tmp_path, lines, "utf-8"))
+
+    assert _errors(parsed) == [("unquoted_thousands", 6, "1,234,567")]
 
 
 def test_value_first_with_an_empty_extra_column_is_joined_again(tmp_path: Path) -> None:
@@ -457,66 +452,35 @@ def test_value_first_with_an_empty_extra_column_is_joined_again(tmp_path: Path) 
 
     parsed = read(_write(tmp_path, lines, "utf-8"))
 
-    assert [(f.code, f.cell, f.found) for f in parsed.findings if f.severity == "error"] == [
-        ("unquoted_thousands", "A6", "1,234,567")]
+    assert _errors(parsed) == [("unquoted_thousands", 6, "1,234,567")]
+    assert only(parsed, "unquoted_thousands").cell == "A6"
 
 
-def test_a_split_number_beside_a_serial_number_keeps_its_own_groups(tmp_path: Path) -> None:
-    lines = _with_serial_numbers("3,934")
-
-    parsed = read(_write(tmp_path, lines, "utf-8"))
-
-    assert [(f.code, f.found) for f in parsed.findings if f.severity == "error"] == [
-        ("unquoted_thousands", "3,934")]
-
-
-def _serial_and_note_columns(split: str, *, serial_on_split_line: bool) -> list[str]:
-    """序号 numbering the lines from 100 (three digits, like a split's tail), then an empty
-    备注 left off every line."""
+def test_numbered_columns_load_where_they_are_not_beside_the_value(tmp_path: Path) -> None:
+    clean = read(_write(tmp_path, long_csv_lines(), "utf-8"))
     lines = long_csv_lines()
-    lines[0] += ",序号,备注"
-    lines[1:] = [f"{line},{n}" for n, line in enumerate(lines[1:], start=100)]
-    serial = ",104" if serial_on_split_line else ""
-    lines[5] = _with_value(lines[5].rsplit(",", 1)[0], split) + serial
-    return lines
-
-
-@pytest.mark.parametrize("serial_on_split_line", [True, False])
-def test_a_split_tail_is_not_taken_for_the_serial_number(
-    tmp_path: Path, serial_on_split_line: bool
-) -> None:
-    lines = _serial_and_note_columns("3,934", serial_on_split_line=serial_on_split_line)
-
-    parsed = read(_write(tmp_path, lines, "utf-8"))
-
-    assert [(f.code, f.found) for f in parsed.findings if f.severity == "error"] == [
-        ("unquoted_thousands", "3,934")]
-    assert not any(v.line == 6 for v in parsed.values)
-
-
-def test_serial_numbers_and_flags_load_as_they_are(tmp_path: Path) -> None:
-    lines = long_csv_lines()
-    lines[0] += ",序号,已核实,备注"
-    lines[1:] = [f"{line},{n},{n % 2}," for n, line in enumerate(lines[1:], start=1)]
+    lines[0] = "序号,已核实," + lines[0] + ",备注"
+    lines[1:] = [f"{n:03d},{n % 2},{line},已核实" for n, line in enumerate(lines[1:], start=1)]
 
     parsed = read(_write(tmp_path, lines, "utf-8"))
 
     assert codes(parsed) == ["extra_column"] * 3
-    assert len(parsed.values) == len(read(_write(tmp_path, long_csv_lines(), "utf-8")).values)
+    assert len(parsed.values) == len(clean.values)
 
 
-@pytest.mark.parametrize("tail", ["934人", "9340", "93"])
-def test_odd_digits_after_the_comma_beside_a_note_column_are_refused(
-    tmp_path: Path, tail: str
-) -> None:
+def test_a_serial_number_beside_the_value_refuses_the_small_values(tmp_path: Path) -> None:
+    # Told, line by line, to move the column: values of four digits or more cannot be the
+    # head of a split number and load.
     lines = long_csv_lines()
-    lines[0] += ",备注"
-    lines[5] = _with_value(lines[5], f"3,{tail}")
+    lines[0] += ",序号"
+    lines[1:] = [f"{line},{n:03d}" for n, line in enumerate(lines[1:], start=1)]
 
     parsed = read(_write(tmp_path, lines, "utf-8"))
 
-    assert [(f.code, f.found) for f in parsed.findings if f.severity == "error"] == [
-        ("unquoted_thousands", f"3,{tail}")]
+    small = {at + 1 for at, line in enumerate(lines) if at and re.fullmatch(
+        r"[+-]?\d{1,3}", line.split(",")[5])}
+    assert {line for code, line, _ in _errors(parsed) if code == "number_beside_value"} == small
+    assert {v.line for v in parsed.values}.isdisjoint(small) and parsed.values
 
 
 def test_most_lines_split_are_all_found(tmp_path: Path) -> None:
@@ -530,5 +494,6 @@ def test_most_lines_split_are_all_found(tmp_path: Path) -> None:
 
     parsed = read(_write(tmp_path, lines, "utf-8"))
 
-    split = [f for f in parsed.findings if f.code == "unquoted_thousands"]
-    assert len(numeric) * 2 > len(lines) - 1 and len(split) == len(numeric)
+    refused = [f for f in parsed.findings if f.code == "number_beside_value"]
+    assert len(numeric) * 2 > len(lines) - 1 and len(refused) == len(numeric)
+    assert not any(v.line - 1 in numeric for v in parsed.values)
