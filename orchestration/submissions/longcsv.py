@@ -475,6 +475,28 @@ def _row_key(record: Record, tbl: Table, log: FindingLog) -> str | None:
     return str(parsed.value)
 
 
+# A value split at an unquoted thousands comma, certain or not: (code, zh, en).
+_SPLIT = {
+    True: (
+        "unquoted_thousands",
+        "数字中的千位分隔逗号没有加引号，数字被拆成了几个字段，值未读取；请加引号"
+        "（如\"3,934\"）或删去逗号",
+        "the number's thousands comma is not quoted, so the line split it into fields and "
+        "the value was not read; quote it (\"3,934\") or leave the comma out",
+    ),
+    False: (
+        "number_beside_value",
+        "值后面紧接的一列也以数字开头，可能是千位分隔逗号没有加引号把一个数拆开了，值未读取；"
+        "如果是一个数，请加引号（如\"3,934\"）或删去逗号；如果那一列是另加的（序号、"
+        "备注等），请不要紧接在value列之后",
+        "the column right after the value also starts with a digit, so this may be one "
+        "number split at an unquoted thousands comma, and the value was not read; if it is "
+        "one number, quote it (\"3,934\") or leave the comma out; if that column is one "
+        "of yours (a serial number, a note), put it elsewhere than right after value",
+    ),
+}
+
+
 def _value(record: Record, tbl: Table, row_key: str, state: CsvState, log: FindingLog) -> None:
     indicator_id = clean_text(record.fields["indicator"])
     indicator = tbl.indicator(indicator_id)
@@ -497,32 +519,11 @@ def _value(record: Record, tbl: Table, row_key: str, state: CsvState, log: Findi
     if _duplicate(record, (tbl.id, row_key, indicator.id), state, log):
         return
 
-    if record.split_number and record.split_certain:
-        log.add(
-            "error", "unquoted_thousands", cell=record.cell("value"), indicator=indicator.id,
-            **where,
-            zh="数字中的千位分隔逗号没有加引号，数字被拆成了几个字段，值未读取；请加引号"
-               "（如\"3,934\"）或删去逗号",
-            en="the number's thousands comma is not quoted, so the line split it into "
-               "fields and the value was not read; quote it (\"3,934\") or leave the comma out",
-            expected="a number without thousands commas, or quoted",
-            found=record.split_number,
-        )
-        return
     if record.split_number:
-        log.add(
-            "error", "number_beside_value", cell=record.cell("value"), indicator=indicator.id,
-            **where,
-            zh="值后面紧接的一列也以数字开头，可能是千位分隔逗号没有加引号把一个数拆开了，值未读取；"
-               "如果是一个数，请加引号（如\"3,934\"）或删去逗号；如果那一列是另加的（序号、"
-               "备注等），请不要紧接在value列之后",
-            en="the column right after the value also starts with a digit, so this may be one "
-               "number split at an unquoted thousands comma, and the value was not read; if it "
-               "is one number, quote it (\"3,934\") or leave the comma out; if that column is "
-               "one of yours (a serial number, a note), put it elsewhere than right after value",
-            expected="a number without thousands commas, or quoted",
-            found=record.split_number,
-        )
+        code, zh, en = _SPLIT[record.split_certain]
+        log.add("error", code, cell=record.cell("value"), indicator=indicator.id, **where,
+                zh=zh, en=en, expected="a number without thousands commas, or quoted",
+                found=record.split_number)
         return
 
     if record.surplus:
