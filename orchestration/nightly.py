@@ -67,7 +67,8 @@ def _run_job(paths: ProjectPaths, decision: fingerprint.Decision, log_path: Path
         print(error)
         return 1
     if manifest_is_stale():
-        print("the dbt project changed since it was last parsed: parsing it", flush=True)
+        print("dbt's manifest is missing, cut short or older than the project: parsing it",
+              flush=True)
         if parse_project() != 0:
             print("dbt parse failed: see the message above; nothing was loaded")
             return 1

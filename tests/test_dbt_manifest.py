@@ -1,4 +1,5 @@
-"""A load parses the dbt project again when any of its files is newer than the manifest."""
+"""A load parses the dbt project again when any of its files is newer than the manifest, or
+when the manifest is missing or cut short."""
 
 from __future__ import annotations
 
@@ -37,4 +38,20 @@ def test_a_model_changed_after_the_parse_makes_it_stale(project: Path) -> None:
 
     model = project / "models" / "marts" / "a.sql"
     os.utime(model, ns=(parsed + 10**9, parsed + 10**9))
+    assert dbt_manifest.manifest_is_stale()
+
+
+def test_a_manifest_cut_short_is_stale(project: Path) -> None:
+    # A load stopped while dbt wrote the manifest leaves part of it: the next load parses
+    # again rather than fail on reading it.
+    manifest = project / "target" / "manifest.json"
+    manifest.write_text('{"nodes": {"model.x.a": {"name": "a"}}}')
+    parsed = manifest.stat().st_mtime_ns
+    for path in project.rglob("*"):
+        if path.is_file() and path != manifest:
+            os.utime(path, ns=(parsed - 10**9, parsed - 10**9))
+    assert not dbt_manifest.manifest_is_stale()
+
+    manifest.write_text('{"nodes": {"model.x.a": {"na')
+    os.utime(manifest, ns=(parsed, parsed))
     assert dbt_manifest.manifest_is_stale()

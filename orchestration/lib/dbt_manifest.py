@@ -3,11 +3,13 @@
 Dagster builds its dbt assets and checks from `dbt_project/target/manifest.json`. After a
 model, test or macro is added or changed (an upgrade of the project, say) an old manifest
 would make the load fail on a node it does not know; so a load parses first when any file
-of the project is newer than the manifest. Parsing takes a few seconds and happens only then.
+of the project is newer than the manifest, or when the manifest is missing or was cut short
+by a load stopped while dbt wrote it. Parsing takes a few seconds and happens only then.
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -19,10 +21,20 @@ _SOURCES = ("dbt_project.yml", "profiles.yml", "models", "macros", "tests")
 
 
 def manifest_is_stale() -> bool:
-    if not MANIFEST.exists():
+    if not MANIFEST.exists() or not _written_to_the_end(MANIFEST):
         return True
     built = MANIFEST.stat().st_mtime_ns
     return any(path.stat().st_mtime_ns > built for path in _project_files())
+
+
+def _written_to_the_end(path: Path) -> bool:
+    """dbt writes its manifest in place: a load stopped while dbt wrote it leaves a file cut
+    short, which Dagster cannot read, and the next load would fail before it started. A
+    whole manifest is a JSON object, so it ends with a closing brace."""
+    with path.open("rb") as manifest:
+        manifest.seek(0, os.SEEK_END)
+        manifest.seek(max(manifest.tell() - 64, 0))
+        return manifest.read().rstrip().endswith(b"}")
 
 
 def _project_files() -> list[Path]:
