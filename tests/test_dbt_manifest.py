@@ -23,17 +23,23 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+def _parsed_after_the_project(project: Path, text: str) -> tuple[Path, int]:
+    """A manifest written after every file of the project, and its time."""
+    manifest = project / "target" / "manifest.json"
+    manifest.write_text(text)
+    parsed = manifest.stat().st_mtime_ns
+    for path in project.rglob("*"):
+        if path.is_file() and path != manifest:
+            os.utime(path, ns=(parsed - 10**9, parsed - 10**9))
+    return manifest, parsed
+
+
 def test_missing_manifest_is_stale(project: Path) -> None:
     assert dbt_manifest.manifest_is_stale()
 
 
 def test_a_model_changed_after_the_parse_makes_it_stale(project: Path) -> None:
-    manifest = project / "target" / "manifest.json"
-    manifest.write_text("{}")
-    parsed = manifest.stat().st_mtime_ns
-    for path in project.rglob("*"):
-        if path.is_file() and path != manifest:
-            os.utime(path, ns=(parsed - 10**9, parsed - 10**9))
+    manifest, parsed = _parsed_after_the_project(project, "{}")
     assert not dbt_manifest.manifest_is_stale()
 
     model = project / "models" / "marts" / "a.sql"
@@ -44,12 +50,8 @@ def test_a_model_changed_after_the_parse_makes_it_stale(project: Path) -> None:
 def test_a_manifest_cut_short_is_stale(project: Path) -> None:
     # A load stopped while dbt wrote the manifest leaves part of it: the next load parses
     # again rather than fail on reading it.
-    manifest = project / "target" / "manifest.json"
-    manifest.write_text('{"nodes": {"model.x.a": {"name": "a"}}}')
-    parsed = manifest.stat().st_mtime_ns
-    for path in project.rglob("*"):
-        if path.is_file() and path != manifest:
-            os.utime(path, ns=(parsed - 10**9, parsed - 10**9))
+    manifest, parsed = _parsed_after_the_project(
+        project, '{"nodes": {"model.x.a": {"name": "a"}}}')
     assert not dbt_manifest.manifest_is_stale()
 
     manifest.write_text('{"nodes": {"model.x.a": {"na')
