@@ -45,6 +45,12 @@ class BadCsv(Exception):
         self.county_code: str | None = None
         self.period: str | None = None
 
+    def belongs_to(self, whose: tuple[str | None, str | None]) -> BadCsv:
+        """The refusal, with the county and period the file gave before it (so that the
+        county's clerk is told)."""
+        self.county_code, self.period = whose
+        return self
+
 
 @dataclass
 class CsvState:
@@ -97,8 +103,7 @@ def decode(data: bytes) -> str:
         found="".join(f"\\x{b:02x}" for b in bad), line=line,
     )
     encoding = "utf-8-sig" if name == "UTF-8" else "gb18030"
-    refused.county_code, refused.period = _whose(data[:start].decode(encoding, "replace"))
-    raise refused
+    raise refused.belongs_to(_whose(data[:start].decode(encoding, "replace")))
 
 
 def _whose(text: str) -> tuple[str | None, str | None]:
@@ -111,7 +116,7 @@ def _whose(text: str) -> tuple[str | None, str | None]:
         for fields in islice(rows, 20):
             if len(fields) > max(code_at, period_at):
                 code, period = clean_text(fields[code_at]), parse_period(fields[period_at])
-                if len(code) == 6 and code.isdigit() and period is not None:
+                if _is_county_code(code) and period is not None:
                     return code, period
     except (ValueError, csv.Error):
         pass  # no such column, or not CSV: nobody's
@@ -127,8 +132,7 @@ def read_csv(path: Path, *, declared_period: str | None, log: FindingLog) -> Par
     try:
         _check_line_count(text)
     except BadCsv as refused:
-        refused.county_code, refused.period = _whose(text)
-        raise
+        raise refused.belongs_to(_whose(text))
     # Strict: a quote left open at the end of the file, or text after a closing quote,
     # is refused rather than read as a value the clerk never typed.
     rows = csv.reader(io.StringIO(text, newline=""), strict=True)
@@ -138,9 +142,8 @@ def read_csv(path: Path, *, declared_period: str | None, log: FindingLog) -> Par
         names = next(rows, [])
         try:
             columns = _header(names, log)
-        except BadCsv as refused:
-            refused.county_code, refused.period = _whose(text)  # if those two columns are there
-            raise
+        except BadCsv as refused:  # county_code and period may be there all the same
+            raise refused.belongs_to(_whose(text))
         read_to = rows.line_num
         width = max(columns.values()) + 1
         header_width = max(len(names), width)
@@ -190,7 +193,7 @@ def _swallows_records(fields: list[str], width: int) -> bool:
 
 
 def _quote_spanning(start: int, end: int, state: CsvState) -> BadCsv:
-    refused = BadCsv(
+    return BadCsv(
         "unclosed_quote",
         f"此行开始的引号（\"）到第{end}行才配对，中间各行都被读成了一个字段；"
         "请检查这两行的引号后重新导出",
@@ -198,9 +201,7 @@ def _quote_spanning(start: int, end: int, state: CsvState) -> BadCsv:
         "between were read as one field; check the quotes on both lines and export the file "
         "again",
         line=start,
-    )
-    refused.county_code, refused.period = state.county_code, state.period
-    return refused
+    ).belongs_to((state.county_code, state.period))
 
 
 _LEADING_DIGITS = re.compile(r"[+-]?\d{1,3}")
@@ -231,10 +232,7 @@ def _split_value(
         count = next((n for n in range(1, groups + 1)
                       if _aligned(_joined(fields, at, n), columns)), 0)
     else:
-        length = len(fields)
-        while length > header_width and not fields[length - 1].strip():
-            length -= 1  # trailing empty fields are an exporter's habit
-        count = min(groups, max(length - header_width, 0))
+        count = min(groups, _spare_fields(fields, header_width))
     if count:
         line = _joined(fields, at, count)
         return line, line[at], True
@@ -257,16 +255,27 @@ def _aligned(fields: list[str], columns: dict[str, int]) -> bool:
         return clean_text(fields[index]) if index < len(fields) else ""
 
     code = at("county_code")
-    return (len(code) == 6 and code.isdigit() and parse_period(at("period")) is not None
+    return (_is_county_code(code) and parse_period(at("period")) is not None
             and form.table(at("table").lower()) is not None)
 
 
+def _spare_fields(fields: list[str], width: int) -> int:
+    """How many fields a line has past the header's columns, up to its last one not blank:
+    trailing empty fields are an exporter's habit, not a problem."""
+    length = len(fields)
+    while length > width and not fields[length - 1].strip():
+        length -= 1
+    return max(length - width, 0)
+
+
 def _surplus(fields: list[str], width: int) -> str:
-    """The fields past the header's columns, as the line has them, when any is not blank
-    (trailing empty fields are an exporter's habit, not a problem)."""
-    if len(fields) <= width or not any(f.strip() for f in fields[width:]):
-        return ""
-    return ",".join(fields[width - 1:])
+    """The last column and the fields past the header's, as the line has them, when there
+    are spare fields."""
+    return ",".join(fields[width - 1:]) if _spare_fields(fields, width) else ""
+
+
+def _is_county_code(code: str) -> bool:
+    return len(code) == 6 and code.isdigit()
 
 
 def _unreadable(error: csv.Error, start: int, end: int, state: CsvState) -> BadCsv:
@@ -318,8 +327,7 @@ def _unreadable(error: csv.Error, start: int, end: int, state: CsvState) -> BadC
             "this line cannot be read as CSV; check it and export the file again",
             found=str(error), line=start,
         )
-    refused.county_code, refused.period = state.county_code, state.period
-    return refused
+    return refused.belongs_to((state.county_code, state.period))
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -412,7 +420,7 @@ def _submission_fields(record: Record, state: CsvState, log: FindingLog) -> bool
 
 
 def _county_problem(code: str, state: CsvState) -> _FieldProblem | None:
-    if not (len(code) == 6 and code.isdigit()):
+    if not _is_county_code(code):
         return ("bad_county_code", "county_code", "6位数字的行政区划代码",
                 "a 6-digit county code", code)
 
